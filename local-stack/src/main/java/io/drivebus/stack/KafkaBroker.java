@@ -1,0 +1,206 @@
+package io.drivebus.stack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real Apache Kafka broker (KRaft, one node acting as broker and controller) as a child process bound to
+ * 127.0.0.1. Its classpath comes from the kafka-broker module; it starts in about two seconds.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private Process process;
+
+    private KafkaBroker(Path dir, int port, int controllerPort) {
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    /** Starts a broker keeping its data in {@code dir}; an existing data directory is reused (a restart). */
+    public static KafkaBroker start(Path dir, int port) {
+        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free());
+        b.startProcess();
+        return b;
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public synchronized void startProcess() {
+        try {
+            Files.createDirectories(dir);
+            Path props = dir.resolve("server.properties");
+            Path logs = dir.resolve("data");
+            writeConfig(props, logs);
+            if (!Files.exists(logs.resolve("meta.properties"))) {
+                run(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId(), "-c", props.toString(), "--ignore-formatted"),
+                        dir.resolve("format.log"));
+            }
+            List<String> cmd = javaCommand("-Xms256m", "-Xmx768m", "kafka.Kafka", props.toString());
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
+            awaitPort(Duration.ofSeconds(60));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** kill -9: for failure tests. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            waitFor(process);
+            process = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (process != null) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    private void writeConfig(Path file, Path logs) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("log.dirs", logs.toString());
+        p.setProperty("num.partitions", "4");
+        p.setProperty("auto.create.topics.enable", "false");
+        // One node: every internal topic must have replication factor 1 or groups and transactions hang.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "4");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "4");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // A killed transactional producer's open transaction blocks read_committed readers until it is
+        // aborted: check for timed-out transactions often so failover is fast.
+        p.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        try (var out = Files.newBufferedWriter(file)) {
+            p.store(out, "drivebus local broker");
+        }
+    }
+
+    private void awaitPort(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + "; see " + dir.resolve("broker.log"));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException("Kafka broker did not open port " + port + "; see " + dir.resolve("broker.log"));
+    }
+
+    private void run(List<String> mainAndArgs, Path log) throws IOException {
+        Process p = new ProcessBuilder(javaCommand(mainAndArgs.toArray(String[]::new))).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        int rc = waitFor(p);
+        if (rc != 0) {
+            throw new IllegalStateException(mainAndArgs.get(0) + " failed (" + rc + "); see " + log);
+        }
+    }
+
+    private static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(classpath());
+        cmd.add("-Dlog4j2.level=WARN");
+        for (String a : args) {
+            cmd.add(a);
+        }
+        return cmd;
+    }
+
+    static String classpath() {
+        try (InputStream in = KafkaBroker.class.getResourceAsStream("kafka-broker.classpath")) {
+            if (in == null) {
+                throw new IllegalStateException("kafka-broker.classpath missing: build the local-stack/kafka-broker module");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String clusterId() {
+        UUID u = UUID.randomUUID();
+        ByteBuffer b = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    private static int waitFor(Process p) {
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

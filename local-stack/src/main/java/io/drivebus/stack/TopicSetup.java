@@ -1,0 +1,58 @@
+package io.drivebus.stack;
+
+import io.drivebus.schemas.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates drivebus' topics as DESIGN.md implies: the library-keyed topics share one partition count (so one
+ * reservation-service task sees all of a library's records in order), device status is compacted, and every
+ * topic has a dead-letter topic.
+ */
+public final class TopicSetup {
+
+    public static void ensureTopics(String bootstrap, int partitions) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> topics = new ArrayList<>();
+            for (String t : Topics.ALL) {
+                NewTopic nt = new NewTopic(t, partitions, (short) 1);
+                if (t.equals(Topics.DEVICE_STATUS)) {
+                    nt.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000"));
+                }
+                topics.add(nt);
+                topics.add(new NewTopic(Topics.dlq(t), 1, (short) 1));
+            }
+            topics.removeIf(t -> existing.contains(t.name()));
+            if (!topics.isEmpty()) {
+                try {
+                    admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("creating topics on " + bootstrap + " failed", e);
+        }
+    }
+
+    private TopicSetup() {
+    }
+}

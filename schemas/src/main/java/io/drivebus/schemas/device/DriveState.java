@@ -1,0 +1,5 @@
+package io.drivebus.schemas.device;
+
+public enum DriveState {
+    empty, loaded, busy, error, offline
+}
