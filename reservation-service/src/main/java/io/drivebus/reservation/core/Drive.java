@@ -1,0 +1,71 @@
+package io.drivebus.reservation.core;
+
+import io.drivebus.schemas.device.DriveState;
+
+/**
+ * What the single writer knows of one drive: the agent's last report (state, volume, source slot), and its own
+ * bookkeeping (the fencing token it last issued, who holds the drive, a load in flight).
+ */
+public final class Drive {
+    String id;
+    String devicePath;
+    String mediaType;
+    DriveState state = DriveState.offline;
+    String label;
+    String barcode;
+    Integer sourceSlot;
+    String error;
+    /** Highest fencing token this service issued for the drive; the next grant gets a higher one. */
+    long token;
+    /** Highest token the agent reports having accepted (survives our state being rebuilt). */
+    long agentToken;
+    /** The reservation holding the drive, or null when free. */
+    String reservationId;
+    /** The id of a load/unload command in flight (DEC SRC's pending version), or null. */
+    String pendingCommandId;
+
+    Drive() {
+    }
+
+    Drive(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long token() {
+        return token;
+    }
+
+    public String reservationId() {
+        return reservationId;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public DriveState state() {
+        return state;
+    }
+
+    boolean isFree() {
+        return reservationId == null && pendingCommandId == null;
+    }
+
+    boolean isUsable() {
+        return state != DriveState.offline && state != DriveState.error;
+    }
+
+    boolean holdsVolume() {
+        return state == DriveState.loaded && (label != null || sourceSlot != null);
+    }
+
+    /** FencingToken: strictly above anything issued or seen, so tokens never go back, even after a rebuild. */
+    long nextToken() {
+        token = Math.max(token, agentToken) + 1;
+        return token;
+    }
+}

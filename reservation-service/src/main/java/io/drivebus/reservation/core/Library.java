@@ -1,0 +1,72 @@
+package io.drivebus.reservation.core;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * All reservation state of one library, the unit of order: only the reservation-service task owning the
+ * library's partition changes it, one input at a time. Plain data; the rules live in {@link ReservationCore}.
+ */
+public final class Library {
+    String id;
+    String host;
+    String vendor;
+    boolean fastSearch;
+    /** The agent's status sequence last applied; an older status is stale and ignored. */
+    long statusSequence = -1;
+    Instant lastStatusAt;
+    long heartbeatIntervalMs;
+    /** Amanda's current slot, for {@code current}/{@code next}. */
+    int currentSlot = 1;
+    final Map<String, Drive> drives = new LinkedHashMap<>();
+    final TreeMap<Integer, Slot> slots = new TreeMap<>();
+    final Map<String, Reservation> reservations = new LinkedHashMap<>();
+
+    Library() {
+    }
+
+    public Library(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** A library is known once its agent has reported it. */
+    public boolean isKnown() {
+        return statusSequence >= 0;
+    }
+
+    public Collection<Drive> drives() {
+        return drives.values();
+    }
+
+    public Collection<Slot> slots() {
+        return slots.values();
+    }
+
+    public Collection<Reservation> reservations() {
+        return reservations.values();
+    }
+
+    public Optional<Drive> drive(String driveId) {
+        return Optional.ofNullable(drives.get(driveId));
+    }
+
+    public Optional<Reservation> reservation(String reservationId) {
+        return Optional.ofNullable(reservations.get(reservationId));
+    }
+
+    public int currentSlot() {
+        return currentSlot;
+    }
+}

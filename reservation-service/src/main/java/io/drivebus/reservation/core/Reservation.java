@@ -1,0 +1,55 @@
+package io.drivebus.reservation.core;
+
+import io.drivebus.schemas.Owner;
+import java.time.Instant;
+
+/** A granted reservation: one owner's exclusive use of one drive with one volume, under one fencing token, on a lease. */
+public final class Reservation {
+    /** Named by the request that made it. */
+    String id;
+    Owner owner;
+    String job;
+    String drive;
+    Integer slot;
+    String label;
+    long token;
+    long leaseMs;
+    Instant leaseExpiresAt;
+    /** True once the volume is in the drive and its label verified. */
+    boolean ready;
+
+    Reservation() {
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Owner owner() {
+        return owner;
+    }
+
+    public String drive() {
+        return drive;
+    }
+
+    public Integer slot() {
+        return slot;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public long token() {
+        return token;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    public Instant leaseExpiresAt() {
+        return leaseExpiresAt;
+    }
+}

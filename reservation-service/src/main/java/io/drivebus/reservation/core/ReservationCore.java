@@ -1,0 +1,463 @@
+package io.drivebus.reservation.core;
+
+import io.drivebus.schemas.DrivebusError;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.Owner;
+import io.drivebus.schemas.device.CommandOutcome;
+import io.drivebus.schemas.device.DeviceAction;
+import io.drivebus.schemas.device.DeviceCommand;
+import io.drivebus.schemas.device.DeviceCommandResult;
+import io.drivebus.schemas.device.DriveState;
+import io.drivebus.schemas.device.DriveStatus;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.device.SlotState;
+import io.drivebus.schemas.device.SlotStatus;
+import io.drivebus.schemas.reservation.BreakRequest;
+import io.drivebus.schemas.reservation.BreakScope;
+import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ExpiryKind;
+import io.drivebus.schemas.reservation.LeaseRenewed;
+import io.drivebus.schemas.reservation.Relative;
+import io.drivebus.schemas.reservation.ReleaseRequest;
+import io.drivebus.schemas.reservation.RenewRequest;
+import io.drivebus.schemas.reservation.ReservationBroken;
+import io.drivebus.schemas.reservation.ReservationDenied;
+import io.drivebus.schemas.reservation.ReservationEvent;
+import io.drivebus.schemas.reservation.ReservationExpired;
+import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationReady;
+import io.drivebus.schemas.reservation.ReservationReleased;
+import io.drivebus.schemas.reservation.ReservationRequest;
+import io.drivebus.schemas.reservation.ReserveRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The reservation rules of one library. Plain Java, no I/O: given the library's state and one input (a
+ * request, an agent's status or command result, or the passing of time), it changes the state and says what to
+ * send. The Kafka Streams adapter feeds it one library's inputs in partition order and commits state and
+ * outputs atomically.
+ */
+public final class ReservationCore {
+
+    public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+    /** An agent that misses this many heartbeats is taken as gone: its drives are not granted. */
+    static final int MISSED_HEARTBEATS_OFFLINE = 3;
+
+    private final Supplier<String> ids;
+
+    /** @param ids makes command and event ids (random UUIDs in production, predictable in tests) */
+    public ReservationCore(Supplier<String> ids) {
+        this.ids = ids;
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    public List<Output> onRequest(Library lib, String requestId, ReservationRequest request, Instant now) {
+        List<Output> out = new ArrayList<>();
+        if (!lib.isKnown()) {
+            deny(out, lib, requestId, null, ownerOf(request),
+                    DrivebusError.fatal(ErrorReason.notfound, "unknown library '" + lib.id + "': no agent has reported it"));
+            return out;
+        }
+        if (request instanceof ReserveRequest r) {
+            reserve(lib, requestId, r, now, out);
+        } else if (request instanceof ReleaseRequest r) {
+            release(lib, requestId, r, out);
+        } else if (request instanceof RenewRequest r) {
+            renew(lib, requestId, r, now, out);
+        } else if (request instanceof BreakRequest r) {
+            breakReservation(lib, requestId, r, out);
+        } else if (request instanceof CancelRequest r) {
+            deny(out, lib, requestId, null, r.owner(),
+                    DrivebusError.failed(ErrorReason.notfound, "request " + r.requestId() + " is not waiting"));
+        }
+        return out;
+    }
+
+    private void reserve(Library lib, String requestId, ReserveRequest req, Instant now, List<Output> out) {
+        Optional<VolumeLocation> where;
+        try {
+            where = locate(lib, req);
+        } catch (Denial d) {
+            deny(out, lib, requestId, null, req.owner(), d.error);
+            return;
+        }
+        VolumeLocation vol = where.orElse(null);
+        if (vol == null) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.notimpl,
+                    "a reserve must name a slot, a label or current/next"));
+            return;
+        }
+        Reservation holder = holderOf(lib, vol);
+        if (holder != null) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.volumeInUse(holder.slot == null ? vol.slot : holder.slot,
+                    holder.drive, holder.owner, holder.id, "volume " + describe(vol) + " is in use by " + holder.owner
+                            + " (reservation " + holder.id + ", drive " + holder.drive + ")"));
+            return;
+        }
+        Drive drive = vol.drive != null ? vol.drive : chooseDrive(lib, now);
+        if (drive == null || !drive.isFree() || !drive.isUsable() || !agentAlive(lib, now)) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.driveinuse,
+                    drive == null || !agentAlive(lib, now) ? "no drive of library " + lib.id + " is free"
+                            : "drive " + drive.id + " holding " + describe(vol) + " is busy"));
+            return;
+        }
+        long leaseMs = req.leaseMs() != null ? req.leaseMs() : DEFAULT_LEASE.toMillis();
+        Reservation r = new Reservation();
+        r.id = requestId;
+        r.owner = req.owner();
+        r.job = req.job();
+        r.drive = drive.id;
+        r.slot = vol.slot;
+        r.label = vol.label;
+        r.token = drive.nextToken();
+        r.leaseMs = leaseMs;
+        r.leaseExpiresAt = now.plusMillis(leaseMs);
+        drive.reservationId = r.id;
+        lib.reservations.put(r.id, r);
+        if (Boolean.TRUE.equals(req.setCurrent()) && vol.slot != null) {
+            lib.currentSlot = vol.slot;
+        }
+        boolean motion = vol.drive == null;
+        emit(out, lib, requestId, new ReservationGranted(lib.id, r.id, r.owner, r.job, drive.id, lib.host, drive.devicePath,
+                r.slot, r.label, r.token, r.leaseExpiresAt, motion));
+        if (motion) {
+            String commandId = ids.get();
+            drive.pendingCommandId = commandId;
+            out.add(new Output.Command(commandId, requestId,
+                    DeviceCommand.load(lib.id, lib.host, drive.id, r.token, vol.slot, vol.label, r.id)));
+        } else {
+            r.ready = true;
+            emitReady(out, lib, r, drive);
+        }
+    }
+
+    /** Where the wanted volume is: in a slot, or already in a drive. Empty when the request names none. */
+    private Optional<VolumeLocation> locate(Library lib, ReserveRequest req) {
+        if (req.slot() != null) {
+            return Optional.of(locateSlot(lib, req.slot()));
+        }
+        if (req.label() != null) {
+            for (Drive d : lib.drives.values()) {
+                if (d.holdsVolume() && req.label().equals(d.label)) {
+                    return Optional.of(new VolumeLocation(d.sourceSlot, d.label, d));
+                }
+            }
+            for (Slot s : lib.slots.values()) {
+                if (s.state == SlotState.FULL && req.label().equals(s.label)) {
+                    return Optional.of(new VolumeLocation(s.number, s.label, null));
+                }
+            }
+            throw new Denial(DrivebusError.failed(ErrorReason.notfound, "volume '" + req.label() + "' is not in library " + lib.id));
+        }
+        if (req.relative() != null) {
+            return Optional.of(locateSlot(lib, relativeSlot(lib, req.relative(), req.exceptSlots())));
+        }
+        return Optional.empty();
+    }
+
+    private static VolumeLocation locateSlot(Library lib, int number) {
+        Slot s = lib.slots.get(number);
+        if (s == null) {
+            throw new Denial(DrivebusError.failed(ErrorReason.invalid, "slot " + number + " does not exist in library " + lib.id
+                    + (lib.slots.isEmpty() ? "" : " (slots " + lib.slots.firstKey() + "-" + lib.slots.lastKey() + ")")));
+        }
+        for (Drive d : lib.drives.values()) {
+            if (d.holdsVolume() && Integer.valueOf(number).equals(d.sourceSlot)) {
+                return new VolumeLocation(number, d.label, d);
+            }
+        }
+        if (s.state == SlotState.EMPTY) {
+            throw new Denial(DrivebusError.failed(ErrorReason.empty, "slot " + number + " of library " + lib.id + " is empty"));
+        }
+        return new VolumeLocation(number, s.label, null);
+    }
+
+    /** Amanda's relative slots: {@code current}, or {@code next} wrapping past the last slot, skipping except_slots. */
+    private static int relativeSlot(Library lib, Relative rel, List<Integer> exceptSlots) {
+        Set<Integer> except = exceptSlots == null ? Set.of() : new HashSet<>(exceptSlots);
+        if (rel == Relative.current && !except.contains(lib.currentSlot)) {
+            return lib.currentSlot;
+        }
+        List<Integer> order = new ArrayList<>(lib.slots.tailMap(lib.currentSlot, false).keySet());
+        order.addAll(lib.slots.headMap(lib.currentSlot, true).keySet());
+        for (int n : order) {
+            Slot s = lib.slots.get(n);
+            if (!except.contains(n) && !s.importExport) {
+                return n;
+            }
+        }
+        throw new Denial(DrivebusError.failed(ErrorReason.notfound, "no slot left to try in library " + lib.id));
+    }
+
+    private static Reservation holderOf(Library lib, VolumeLocation vol) {
+        for (Reservation r : lib.reservations.values()) {
+            if (vol.slot != null && vol.slot.equals(r.slot) || vol.label != null && vol.label.equals(r.label)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** A free drive: an empty one first (no unload needed), else one holding an unreserved volume. */
+    private static Drive chooseDrive(Library lib, Instant now) {
+        Drive loadedFree = null;
+        for (Drive d : lib.drives.values()) {
+            if (!d.isFree() || !d.isUsable()) {
+                continue;
+            }
+            if (d.state == DriveState.empty) {
+                return d;
+            }
+            if (loadedFree == null) {
+                loadedFree = d;
+            }
+        }
+        return loadedFree;
+    }
+
+    private void release(Library lib, String requestId, ReleaseRequest req, List<Output> out) {
+        Reservation r = ownedReservation(lib, requestId, req.reservationId(), req.owner(), out);
+        if (r == null) {
+            return;
+        }
+        Drive d = end(lib, r, false);
+        emit(out, lib, requestId, new ReservationReleased(lib.id, r.id, r.owner, r.drive, r.token));
+        if (Boolean.TRUE.equals(req.unload()) && d != null && d.pendingCommandId == null) {
+            // The release's own token still fences the unload: no newer grant exists yet.
+            String commandId = ids.get();
+            d.pendingCommandId = commandId;
+            out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, r.token, r.id)));
+        }
+    }
+
+    private void renew(Library lib, String requestId, RenewRequest req, Instant now, List<Output> out) {
+        Reservation r = ownedReservation(lib, requestId, req.reservationId(), req.owner(), out);
+        if (r == null) {
+            return;
+        }
+        if (req.leaseMs() != null) {
+            r.leaseMs = req.leaseMs();
+        }
+        r.leaseExpiresAt = now.plusMillis(r.leaseMs);
+        emit(out, lib, requestId, new LeaseRenewed(lib.id, r.id, r.owner, r.leaseExpiresAt));
+    }
+
+    /** DEC SRC LockOps break: {@code any} breaks anyone's, {@code site} only holders on the operator's own site. */
+    private void breakReservation(Library lib, String requestId, BreakRequest req, List<Output> out) {
+        Reservation r = lib.reservations.get(req.reservationId());
+        if (r == null) {
+            deny(out, lib, requestId, req.reservationId(), req.operator(), noSuchReservation(lib, req.reservationId()));
+            return;
+        }
+        if (req.scope() == BreakScope.site && !req.operator().site().equals(r.owner.site())) {
+            deny(out, lib, requestId, r.id, req.operator(), DrivebusError.failed(ErrorReason.unauthorized,
+                    "site break rights of " + req.operator() + " do not cover " + r.owner));
+            return;
+        }
+        end(lib, r, true);
+        emit(out, lib, requestId, new ReservationBroken(lib.id, r.id, r.owner, req.operator(), req.scope(), req.reason(), r.drive, r.token));
+    }
+
+    private Reservation ownedReservation(Library lib, String requestId, String reservationId, Owner caller, List<Output> out) {
+        Reservation r = lib.reservations.get(reservationId);
+        if (r == null) {
+            deny(out, lib, requestId, reservationId, caller, noSuchReservation(lib, reservationId));
+            return null;
+        }
+        if (!r.owner.equals(caller)) {
+            deny(out, lib, requestId, reservationId, caller, new DrivebusError(io.drivebus.schemas.ErrorKind.failed,
+                    ErrorReason.unauthorized, "reservation " + r.id + " is held by " + r.owner + ", not " + caller,
+                    r.slot, r.drive, r.owner, r.id));
+            return null;
+        }
+        return r;
+    }
+
+    private static DrivebusError noSuchReservation(Library lib, String id) {
+        return DrivebusError.failed(ErrorReason.notfound, "no reservation " + id + " in library " + lib.id);
+    }
+
+    /** Frees the drive of a reservation that ends. An ending not asked for by the holder moves the token on. */
+    private static Drive end(Library lib, Reservation r, boolean fence) {
+        lib.reservations.remove(r.id);
+        Drive d = lib.drives.get(r.drive);
+        if (d != null && r.id.equals(d.reservationId)) {
+            d.reservationId = null;
+            if (fence) {
+                d.nextToken();
+            }
+        }
+        return d;
+    }
+
+    // ---------------------------------------------------------------- agent input
+
+    /** Applies an agent's library status; a status older than the one applied is ignored. */
+    public List<Output> onStatus(Library lib, LibraryStatus s, Instant now) {
+        if (s.sequence() <= lib.statusSequence) {
+            return List.of();
+        }
+        lib.statusSequence = s.sequence();
+        lib.lastStatusAt = now;
+        lib.host = s.host();
+        lib.vendor = s.vendor();
+        lib.fastSearch = s.fastSearch();
+        lib.heartbeatIntervalMs = s.heartbeatIntervalMs();
+        lib.slots.clear();
+        for (SlotStatus ss : s.slots()) {
+            Slot slot = new Slot(ss.slot());
+            slot.state = ss.state();
+            slot.label = ss.label();
+            slot.barcode = ss.barcode();
+            slot.importExport = ss.importExport();
+            lib.slots.put(slot.number, slot);
+        }
+        Set<String> reported = new HashSet<>();
+        for (DriveStatus ds : s.drives()) {
+            reported.add(ds.id());
+            Drive d = lib.drives.computeIfAbsent(ds.id(), Drive::new);
+            d.devicePath = ds.devicePath();
+            d.mediaType = ds.mediaType();
+            d.state = ds.state();
+            d.label = ds.label();
+            d.barcode = ds.barcode();
+            d.sourceSlot = ds.sourceSlot();
+            d.error = ds.error();
+            d.agentToken = Math.max(d.agentToken, ds.highestToken());
+        }
+        for (Iterator<Map.Entry<String, Drive>> it = lib.drives.entrySet().iterator(); it.hasNext();) {
+            Drive d = it.next().getValue();
+            if (!reported.contains(d.id)) {
+                if (d.isFree()) {
+                    it.remove();
+                } else {
+                    d.state = DriveState.offline;
+                }
+            }
+        }
+        return List.of();
+    }
+
+    /** An agent's answer to a command: completes or fails the load a grant is waiting for. */
+    public List<Output> onDeviceResult(Library lib, String commandId, DeviceCommandResult result, Instant now) {
+        List<Output> out = new ArrayList<>();
+        Drive d = result.drive() == null ? null : lib.drives.get(result.drive());
+        if (d == null || !commandId.equals(d.pendingCommandId)) {
+            return out; // a duplicate or a result of a command superseded since: nothing waits for it
+        }
+        d.pendingCommandId = null;
+        if (result.action() != DeviceAction.load) {
+            return out;
+        }
+        Reservation r = result.reservationId() == null ? null : lib.reservations.get(result.reservationId());
+        if (r == null || r.token != result.token()) {
+            return out; // released or broken while the load ran
+        }
+        if (result.outcome() == CommandOutcome.done) {
+            r.ready = true;
+            d.state = DriveState.loaded;
+            d.label = result.label() != null ? result.label() : r.label;
+            d.barcode = result.barcode();
+            d.sourceSlot = r.slot;
+            if (r.label == null) {
+                r.label = d.label;
+            }
+            emitReady(out, lib, r, d);
+        } else {
+            end(lib, r, true);
+            DrivebusError why = result.error() != null ? result.error()
+                    : DrivebusError.failed(ErrorReason.device, "load " + result.outcome() + " on drive " + d.id);
+            deny(out, lib, r.id, r.id, r.owner, why);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /** Expires lapsed leases: the drive is freed and its token moves on, so the old holder is fenced off. */
+    public List<Output> onTick(Library lib, Instant now) {
+        List<Output> out = new ArrayList<>();
+        for (Reservation r : List.copyOf(lib.reservations.values())) {
+            if (!r.leaseExpiresAt.isAfter(now)) {
+                end(lib, r, true);
+                emit(out, lib, r.id, new ReservationExpired(lib.id, r.id, r.owner, r.drive, r.token, ExpiryKind.lease));
+            }
+        }
+        return out;
+    }
+
+    /** Whether the library's agent is heartbeating; a silent agent's drives are not granted. */
+    public static boolean agentAlive(Library lib, Instant now) {
+        if (lib.lastStatusAt == null) {
+            return false;
+        }
+        long limit = Math.max(1, lib.heartbeatIntervalMs) * MISSED_HEARTBEATS_OFFLINE;
+        return !lib.lastStatusAt.plusMillis(limit).isBefore(now);
+    }
+
+    /** The earliest moment {@link #onTick} has something to do, or null. */
+    public static Instant nextDeadline(Library lib) {
+        Instant next = null;
+        for (Reservation r : lib.reservations.values()) {
+            if (next == null || r.leaseExpiresAt.isBefore(next)) {
+                next = r.leaseExpiresAt;
+            }
+        }
+        return next;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void emitReady(List<Output> out, Library lib, Reservation r, Drive d) {
+        emit(out, lib, r.id, new ReservationReady(lib.id, r.id, r.owner, d.id, d.devicePath, r.slot, r.label, d.barcode, r.token,
+                r.leaseExpiresAt));
+    }
+
+    private void deny(List<Output> out, Library lib, String requestId, String reservationId, Owner owner, DrivebusError error) {
+        emit(out, lib, requestId, new ReservationDenied(lib.id, reservationId, owner, error));
+    }
+
+    private void emit(List<Output> out, Library lib, String correlationId, ReservationEvent event) {
+        out.add(new Output.Event(ids.get(), correlationId, event));
+    }
+
+    private static Owner ownerOf(ReservationRequest r) {
+        if (r instanceof ReserveRequest x) {
+            return x.owner();
+        } else if (r instanceof ReleaseRequest x) {
+            return x.owner();
+        } else if (r instanceof RenewRequest x) {
+            return x.owner();
+        } else if (r instanceof CancelRequest x) {
+            return x.owner();
+        }
+        return ((BreakRequest) r).operator();
+    }
+
+    private static String describe(VolumeLocation v) {
+        return v.label != null ? v.label + (v.slot != null ? " (slot " + v.slot + ")" : "") : "in slot " + v.slot;
+    }
+
+    private record VolumeLocation(Integer slot, String label, Drive drive) {
+    }
+
+    /** A rule said no; carries the typed error. */
+    private static final class Denial extends RuntimeException {
+        final DrivebusError error;
+
+        Denial(DrivebusError error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+    }
+}

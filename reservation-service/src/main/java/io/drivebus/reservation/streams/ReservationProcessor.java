@@ -1,0 +1,165 @@
+package io.drivebus.reservation.streams;
+
+import io.drivebus.reservation.core.Library;
+import io.drivebus.reservation.core.Output;
+import io.drivebus.reservation.core.ReservationCore;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.InvalidMessageException;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.device.DeviceCommandResult;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.reservation.ReservationRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.jboss.logging.Logger;
+
+/**
+ * The Kafka side of the single writer: decodes each record, hands it with its library's state to the
+ * {@link ReservationCore}, stores the state and forwards what the core decided. Bad records go to the dead-letter
+ * topic of the topic they came from, with the reason; the processor never stops on them.
+ */
+final class ReservationProcessor implements Processor<String, byte[], String, byte[]> {
+    private static final Logger LOG = Logger.getLogger(ReservationProcessor.class);
+
+    private final MessageCodec codec = MessageCodec.get();
+    private final ReservationCore core;
+    private final Duration tickInterval;
+    private final String source;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, Library> libraries;
+    private WindowStore<String, Long> seenRequests;
+
+    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source) {
+        this.core = new ReservationCore(ids);
+        this.tickInterval = tickInterval;
+        this.source = source;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.libraries = context.getStateStore(ReservationTopology.LIBRARIES_STORE);
+        this.seenRequests = context.getStateStore(ReservationTopology.SEEN_REQUESTS_STORE);
+        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
+        Envelope<? extends Payload> envelope;
+        try {
+            envelope = codec.decode(record.value());
+        } catch (InvalidMessageException e) {
+            deadLetter(topic, record, e.getMessage());
+            return;
+        }
+        Payload payload = envelope.payload();
+        if (record.key() == null || !record.key().equals(payload.library())) {
+            deadLetter(topic, record, "record key '" + record.key() + "' does not match payload library '" + payload.library() + "'");
+            return;
+        }
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Library lib = libraries.get(record.key());
+        boolean known = lib != null;
+        if (lib == null) {
+            lib = new Library(record.key());
+        }
+        List<Output> outputs;
+        if (topic.equals(Topics.RESERVATION_REQUESTS) && payload instanceof ReservationRequest request) {
+            if (seenBefore(envelope.id(), now)) {
+                LOG.debugf("request %s seen before; not decided again", envelope.id());
+                return;
+            }
+            if (!lib.isKnown()) {
+                deadLetter(topic, record, "unknown library '" + lib.id() + "'");
+            }
+            outputs = core.onRequest(lib, envelope.id(), request, now);
+        } else if (topic.equals(Topics.DEVICE_STATUS) && payload instanceof LibraryStatus status) {
+            outputs = core.onStatus(lib, status, now);
+            known = true;
+        } else if (topic.equals(Topics.DEVICE_EVENTS) && payload instanceof DeviceCommandResult result) {
+            if (!lib.isKnown()) {
+                deadLetter(topic, record, "unknown library '" + lib.id() + "'");
+                return;
+            }
+            outputs = core.onDeviceResult(lib, result.commandId(), result, now);
+        } else {
+            deadLetter(topic, record, "message type '" + envelope.type() + "' does not belong on " + topic);
+            return;
+        }
+        if (known) {
+            libraries.put(lib.id(), lib);
+        }
+        send(lib, outputs, envelope.traceparent());
+    }
+
+    /** Lease expiry. Wall-clock so that time passes for a library even when no record arrives for it. */
+    private void tick(long nowMs) {
+        Instant now = Instant.ofEpochMilli(nowMs);
+        try (KeyValueIterator<String, Library> it = libraries.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Library> kv = it.next();
+                Instant due = ReservationCore.nextDeadline(kv.value);
+                if (due == null || due.isAfter(now)) {
+                    continue;
+                }
+                List<Output> outputs = core.onTick(kv.value, now);
+                libraries.put(kv.key, kv.value);
+                send(kv.value, outputs, null);
+            }
+        }
+    }
+
+    private boolean seenBefore(String requestId, Instant now) {
+        long from = now.minus(ReservationTopology.SEEN_RETENTION).toEpochMilli();
+        try (WindowStoreIterator<Long> it = seenRequests.fetch(requestId, from, Long.MAX_VALUE)) {
+            if (it.hasNext()) {
+                return true;
+            }
+        }
+        seenRequests.put(requestId, now.toEpochMilli(), now.toEpochMilli());
+        return false;
+    }
+
+    private void send(Library lib, List<Output> outputs, String traceparent) {
+        Instant at = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        for (Output o : outputs) {
+            if (o instanceof Output.Event e) {
+                Envelope<?> env = new Envelope<>(e.eventId(), typeOf(e.event()), 1, at, source, e.correlationId(), traceparent, e.event());
+                context.forward(new Record<>(lib.id(), codec.encode(env), at.toEpochMilli()), ReservationTopology.EVENTS_SINK);
+            } else if (o instanceof Output.Command c) {
+                Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
+                        c.command());
+                context.forward(new Record<>(c.command().host(), codec.encode(env), at.toEpochMilli()), ReservationTopology.COMMANDS_SINK);
+            }
+        }
+    }
+
+    private static String typeOf(Payload p) {
+        return io.drivebus.schemas.MessageType.of(p.getClass()).typeName();
+    }
+
+    private void deadLetter(String topic, Record<String, byte[]> record, String reason) {
+        LOG.warnf("dead-lettering a record from %s (key %s): %s", topic, record.key(), reason);
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.DLQ_CONSUMER_HEADER, "reservation-service".getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), ReservationTopology.dlqSink(topic));
+    }
+}

@@ -1,0 +1,66 @@
+package io.drivebus.reservation.streams;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the reservation topology for the life of the service. Every {@code kafka-streams.*} property is passed to
+ * Kafka Streams as is (e.g. {@code kafka-streams.commit.interval.ms}); see application.properties for the
+ * latency and failover settings chosen and why.
+ */
+@ApplicationScoped
+public class ReservationStreams {
+    private static final Logger LOG = Logger.getLogger(ReservationStreams.class);
+    static final String PREFIX = "kafka-streams.";
+
+    private final Config config;
+    private final String bootstrap;
+    private final Duration tickInterval;
+    private volatile KafkaStreams streams;
+
+    ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
+            @ConfigProperty(name = "drivebus.reservation.tick-interval", defaultValue = "250ms") Duration tickInterval) {
+        this.config = config;
+        this.bootstrap = bootstrap;
+        this.tickInterval = tickInterval;
+    }
+
+    void start(@Observes StartupEvent ev) {
+        Properties props = new Properties();
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(PREFIX)) {
+                props.put(name.substring(PREFIX.length()), config.getValue(name, String.class));
+            }
+        }
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
+                props.getProperty("client.id", "instance"));
+        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        LOG.infof("reservation topology started against %s", bootstrap);
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(10));
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+}

@@ -1,0 +1,51 @@
+package io.drivebus.reservation.streams;
+
+import io.drivebus.schemas.Topics;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * One processor per library partition. Its three inputs are all keyed by library id and share one partition
+ * count, so a library's requests, command results and status reach one task, in one order.
+ */
+public final class ReservationTopology {
+
+    public static final String LIBRARIES_STORE = "libraries";
+    public static final String SEEN_REQUESTS_STORE = "seen-requests";
+    /** How long a request id is remembered so a re-sent request is not granted twice. */
+    public static final Duration SEEN_RETENTION = Duration.ofHours(1);
+
+    static final String PROCESSOR = "reservation-processor";
+    static final String EVENTS_SINK = "events";
+    static final String COMMANDS_SINK = "commands";
+
+    static String dlqSink(String topic) {
+        return "dlq-" + topic;
+    }
+
+    public static Topology build(Supplier<String> ids, Duration tickInterval, String source) {
+        Topology t = new Topology();
+        for (String in : Topics.LIBRARY_KEYED) {
+            t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
+        }
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source),
+                Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
+                .withCachingDisabled(), PROCESSOR);
+        t.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.Long()).withCachingDisabled(), PROCESSOR);
+        t.addSink(EVENTS_SINK, Topics.RESERVATION_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        t.addSink(COMMANDS_SINK, Topics.DEVICE_COMMANDS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        for (String in : Topics.LIBRARY_KEYED) {
+            t.addSink(dlqSink(in), Topics.dlq(in), Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        }
+        return t;
+    }
+
+    private ReservationTopology() {
+    }
+}

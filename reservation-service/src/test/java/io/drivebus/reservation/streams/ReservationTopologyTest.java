@@ -1,0 +1,154 @@
+package io.drivebus.reservation.streams;
+
+import static io.drivebus.reservation.core.Fixtures.ALICE;
+import static io.drivebus.reservation.core.Fixtures.BOB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drivebus.reservation.core.Fixtures;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.device.DeviceCommand;
+import io.drivebus.schemas.reservation.ReservationDenied;
+import io.drivebus.schemas.reservation.ReservationExpired;
+import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationReady;
+import io.drivebus.schemas.reservation.ReserveRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The adapter without a broker: routing, dead letters, de-duplication, wall-clock expiry. */
+class ReservationTopologyTest {
+    static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+    final MessageCodec codec = MessageCodec.get();
+
+    TopologyTestDriver driver;
+    TestInputTopic<String, byte[]> requests;
+    TestInputTopic<String, byte[]> status;
+    TestInputTopic<String, byte[]> deviceEvents;
+    TestOutputTopic<String, byte[]> events;
+    TestOutputTopic<String, byte[]> commands;
+    TestOutputTopic<String, byte[]> requestsDlq;
+
+    @BeforeEach
+    void setUp() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-" + System.nanoTime());
+        driver = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test"), p, T0);
+        var s = Serdes.String();
+        var b = Serdes.ByteArray();
+        requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());
+        status = driver.createInputTopic(Topics.DEVICE_STATUS, s.serializer(), b.serializer());
+        deviceEvents = driver.createInputTopic(Topics.DEVICE_EVENTS, s.serializer(), b.serializer());
+        events = driver.createOutputTopic(Topics.RESERVATION_EVENTS, s.deserializer(), b.deserializer());
+        commands = driver.createOutputTopic(Topics.DEVICE_COMMANDS, s.deserializer(), b.deserializer());
+        requestsDlq = driver.createOutputTopic(Topics.dlq(Topics.RESERVATION_REQUESTS), s.deserializer(), b.deserializer());
+        status.pipeInput("lib1", codec.encode(Envelope.of("agent", null,
+                Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d0"), Fixtures.empty("d1"))))));
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    @Test
+    void reserveFlowsToAGrantAKeyedLoadCommandAndReady() {
+        Envelope<ReserveRequest> req = Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3));
+        requests.pipeInput("lib1", codec.encode(req));
+        TestRecord<String, byte[]> granted = events.readRecord();
+        assertEquals("lib1", granted.key());
+        Envelope<? extends Payload> g = codec.decode(granted.value());
+        assertEquals(req.id(), g.correlationId());
+        assertInstanceOf(ReservationGranted.class, g.payload());
+        TestRecord<String, byte[]> cmd = commands.readRecord();
+        assertEquals("h1", cmd.key(), "commands are keyed by the agent's host");
+        Envelope<? extends Payload> c = codec.decode(cmd.value());
+        DeviceCommand load = (DeviceCommand) c.payload();
+        deviceEvents.pipeInput("lib1", codec.encode(Envelope.of("agent", c.id(),
+                Fixtures.loadDone("lib1", c.id(), load.drive(), load.token(), 3, load.reservationId()))));
+        Envelope<? extends Payload> ready = codec.decode(events.readValue());
+        assertEquals(req.id(), ready.correlationId());
+        assertEquals("VOL003", ((ReservationReady) ready.payload()).label());
+        assertTrue(events.isEmpty());
+    }
+
+    @Test
+    void aResentRequestIsDecidedOnce() {
+        byte[] req = codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3)));
+        requests.pipeInput("lib1", req);
+        requests.pipeInput("lib1", req);
+        assertInstanceOf(ReservationGranted.class, codec.decode(events.readValue()).payload());
+        assertTrue(events.isEmpty(), "the duplicate got no second grant and no volinuse");
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithTheReasonAndProcessingGoesOn() {
+        requests.pipeInput("lib1", "not json".getBytes(StandardCharsets.UTF_8));
+        requests.pipeInput("lib1", codec.encode(Envelope.of("agent", null,
+                Fixtures.status("lib1", 2, 10, List.of(Fixtures.empty("d0"))))));
+        requests.pipeInput("other", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3))));
+        Envelope<ReserveRequest> unknown = Envelope.of("cli", null, ReserveRequest.bySlot("nolib", ALICE, 3));
+        requests.pipeInput("nolib", codec.encode(unknown));
+
+        List<TestRecord<String, byte[]>> dead = requestsDlq.readRecordsToList();
+        assertEquals(4, dead.size());
+        assertTrue(reason(dead.get(0)).startsWith("not JSON"), reason(dead.get(0)));
+        assertTrue(reason(dead.get(1)).contains("does not belong on"), reason(dead.get(1)));
+        assertTrue(reason(dead.get(2)).contains("does not match payload library"), reason(dead.get(2)));
+        assertTrue(reason(dead.get(3)).contains("unknown library 'nolib'"), reason(dead.get(3)));
+        assertEquals("not json", new String(dead.get(0).value(), StandardCharsets.UTF_8), "the original bytes are kept");
+        // the unknown-library request is still answered, with a typed error
+        Envelope<? extends Payload> denied = codec.decode(events.readValue());
+        assertEquals(unknown.id(), denied.correlationId());
+        assertEquals(ErrorReason.notfound, ((ReservationDenied) denied.payload()).error().reason());
+        // and the processor goes on
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", BOB, 4))));
+        assertInstanceOf(ReservationGranted.class, codec.decode(events.readValue()).payload());
+    }
+
+    @Test
+    void leasesExpireOnWallClockTimeWithoutAnyInput() {
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3).withLeaseMs(2000L))));
+        events.readValue();
+        Envelope<? extends Payload> c = codec.decode(commands.readValue());
+        DeviceCommand load = (DeviceCommand) c.payload();
+        deviceEvents.pipeInput("lib1", codec.encode(Envelope.of("agent", c.id(),
+                Fixtures.loadDone("lib1", c.id(), load.drive(), load.token(), 3, load.reservationId()))));
+        assertInstanceOf(ReservationReady.class, codec.decode(events.readValue()).payload());
+        driver.advanceWallClockTime(Duration.ofMillis(1500));
+        assertTrue(events.isEmpty());
+        driver.advanceWallClockTime(Duration.ofMillis(1000));
+        ReservationExpired x = (ReservationExpired) codec.decode(events.readValue()).payload();
+        assertEquals(ALICE, x.owner());
+        // the freed drive, still holding the volume, is granted again under a higher token
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", BOB, 3))));
+        ReservationGranted g = (ReservationGranted) codec.decode(events.readValue()).payload();
+        assertEquals(x.drive(), g.drive());
+        assertEquals(x.token() + 2, g.token(), "expiry moved the token on once, the new grant once more");
+    }
+
+    private static String reason(TestRecord<String, byte[]> r) {
+        Header h = r.headers().lastHeader(Topics.DLQ_REASON_HEADER);
+        return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
