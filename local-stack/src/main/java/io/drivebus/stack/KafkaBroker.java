@@ -63,7 +63,8 @@ public final class KafkaBroker implements AutoCloseable {
                 run(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId(), "-c", props.toString(), "--ignore-formatted"),
                         dir.resolve("format.log"));
             }
-            List<String> cmd = javaCommand("-Xms256m", "-Xmx768m", "kafka.Kafka", props.toString());
+            List<String> cmd = new ArrayList<>(Detach.prefix());
+            cmd.addAll(javaCommand("-Xms256m", "-Xmx768m", "kafka.Kafka", props.toString()));
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
             awaitPort(Duration.ofSeconds(60));

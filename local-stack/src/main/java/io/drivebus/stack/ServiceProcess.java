@@ -24,11 +24,21 @@ public final class ServiceProcess implements AutoCloseable {
     private Process process;
 
     public ServiceProcess(String module, int httpPort, Map<String, String> config, Path logDir) {
-        this.name = module;
+        this(module, httpPort, config, logDir, module);
+    }
+
+    /** {@code name} tells instances of one module apart (log file, messages). */
+    public ServiceProcess(String module, int httpPort, Map<String, String> config, Path logDir, String name) {
+        this.name = name;
         this.jar = findJar(module);
         this.httpPort = httpPort;
         this.config = config;
-        this.log = logDir.resolve(module + ".log");
+        this.log = logDir.resolve(name + ".log");
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 
     /** The repository root: the nearest directory above the working directory holding mvnw. */
@@ -52,7 +62,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public synchronized ServiceProcess start() {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(Detach.prefix());
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");

@@ -1,0 +1,159 @@
+package io.drivebus.stack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole system on one machine without containers: the Kafka broker, PostgreSQL (embedded unless a URL is
+ * given), drivebus' topics, and the three packaged services as separate processes, with a demo library of
+ * virtual tapes served by the agent. Used by the one-command stack ({@link Stack}) and by the system tests.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** What to start. Ports of 0 pick free ones (tests); the defaults are for people. */
+    public record Options(Path dir, int kafkaPort, String postgresUrl, int postgresPort, int inventoryPort, int reservationPort,
+            int agentPort, String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick) {
+
+        public static Options forPeople(Path dir) {
+            return new Options(dir, 9092, null, 15432, 8080, 8081, 8082, "demo-host", "demo", 10, List.of("d0", "d1"),
+                    Duration.ofMillis(250));
+        }
+
+        public static Options forTests(Path dir) {
+            return new Options(dir, 0, System.getenv("DRIVEBUS_POSTGRES_URL"), 0, Ports.free(), Ports.free(), Ports.free(), "test-host",
+                    "demo", 10, List.of("d0", "d1"), Duration.ofMillis(250));
+        }
+
+        public Options withPostgresUrl(String url) {
+            return new Options(dir, kafkaPort, url, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
+                    demoSlots, demoDrives, leaseTick);
+        }
+    }
+
+    private final Options options;
+    private KafkaBroker broker;
+    private Postgres postgres;
+    private final Map<String, ServiceProcess> services = Collections.synchronizedMap(new LinkedHashMap<>());
+
+    private LocalStack(Options options) {
+        this.options = options;
+    }
+
+    public static LocalStack start(Options o, java.util.function.Consumer<String> progress) {
+        LocalStack s = new LocalStack(o);
+        try {
+            s.startAll(progress);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startAll(java.util.function.Consumer<String> progress) {
+        Path logs = options.dir.resolve("logs");
+        progress.accept("starting Kafka " + "(KRaft, 127.0.0.1)");
+        broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort);
+        TopicSetup.ensureTopics(broker.bootstrap(), 4);
+        if (options.postgresUrl == null || options.postgresUrl.isBlank()) {
+            progress.accept("starting embedded PostgreSQL");
+            postgres = Postgres.embedded(options.dir.resolve("postgres"), options.postgresPort);
+        } else {
+            progress.accept("using PostgreSQL at " + options.postgresUrl.replaceAll("//[^@/]*@", "//***@"));
+            postgres = Postgres.external(options.postgresUrl);
+        }
+        progress.accept("starting inventory-service, reservation-service, device-agent");
+        Map<String, String> inventory = new LinkedHashMap<>(postgres.quarkusConfig());
+        inventory.put("kafka.bootstrap.servers", broker.bootstrap());
+        services.put("inventory-service", new ServiceProcess("inventory-service", options.inventoryPort, inventory, logs).start());
+
+        services.put("reservation-service", startReservationService("reservation-service", options.reservationPort));
+
+        Map<String, String> agent = new LinkedHashMap<>();
+        agent.put("kafka.bootstrap.servers", broker.bootstrap());
+        agent.put("drivebus.agent.host", options.agentHost);
+        agent.put("drivebus.agent.state-dir", options.dir.resolve("agent-state").toString());
+        String lib = "drivebus.agent.libraries." + options.demoLibrary;
+        agent.put(lib + ".driver", "vtape");
+        agent.put(lib + ".path", options.dir.resolve("vtl").resolve(options.demoLibrary).toString());
+        agent.put(lib + ".init.slots", String.valueOf(options.demoSlots));
+        agent.put(lib + ".init.drives", String.join(",", options.demoDrives));
+        agent.put(lib + ".init.label-prefix", options.demoLibrary.toUpperCase());
+        services.put("device-agent", new ServiceProcess("device-agent", options.agentPort, agent, logs).start());
+
+        recordPids();
+        for (ServiceProcess p : List.copyOf(services.values())) {
+            p.awaitReady(Duration.ofSeconds(120));
+        }
+    }
+
+    /** For the ./stack script's last-resort cleanup should this launcher itself be killed. */
+    private void recordPids() {
+        List<String> pids = new ArrayList<>();
+        pids.add(String.valueOf(broker.pid()));
+        services.values().forEach(p -> pids.add(String.valueOf(p.pid())));
+        try {
+            java.nio.file.Files.write(options.dir.resolve("pids"), pids);
+        } catch (java.io.IOException e) {
+            System.err.println("cannot record pids: " + e);
+        }
+    }
+
+    /** Another reservation-service instance (same consumer group), for failover tests. */
+    public ServiceProcess startReservationService(String name, int port) {
+        Map<String, String> cfg = new LinkedHashMap<>();
+        cfg.put("kafka.bootstrap.servers", broker.bootstrap());
+        cfg.put("kafka-streams.state.dir", options.dir.resolve("streams-" + name).toString());
+        cfg.put("drivebus.reservation.tick-interval", options.leaseTick.toMillis() + "ms");
+        return new ServiceProcess("reservation-service", port, cfg, options.dir.resolve("logs"), name).start();
+    }
+
+    public String bootstrap() {
+        return broker.bootstrap();
+    }
+
+    public KafkaBroker broker() {
+        return broker;
+    }
+
+    public ServiceProcess service(String name) {
+        return services.get(name);
+    }
+
+    public String inventoryUrl() {
+        return "http://127.0.0.1:" + options.inventoryPort;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Stops the services first (they may still be writing), then PostgreSQL and the broker. */
+    @Override
+    public void close() {
+        List<ServiceProcess> all = new ArrayList<>(services.values());
+        Collections.reverse(all);
+        for (ServiceProcess p : all) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                System.err.println("stopping " + p + ": " + e);
+            }
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (RuntimeException e) {
+                System.err.println("stopping PostgreSQL: " + e);
+            }
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}
