@@ -23,6 +23,8 @@ public final class Drive {
     String reservationId;
     /** The id of a load/unload command in flight (DEC SRC's pending version), or null. */
     String pendingCommandId;
+    /** The token the command in flight runs under. */
+    long pendingToken;
 
     Drive() {
     }

@@ -1,7 +1,9 @@
 package io.drivebus.reservation.core;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +27,10 @@ public final class Library {
     final Map<String, Drive> drives = new LinkedHashMap<>();
     final TreeMap<Integer, Slot> slots = new TreeMap<>();
     final Map<String, Reservation> reservations = new LinkedHashMap<>();
+    /** Waiting reserve requests, kept in {@link WaitQueue#ORDER}. */
+    final List<Waiter> queue = new ArrayList<>();
+    /** Arrival counter for the queue. */
+    long arrivals;
 
     Library() {
     }
@@ -64,6 +70,10 @@ public final class Library {
 
     public Optional<Reservation> reservation(String reservationId) {
         return Optional.ofNullable(reservations.get(reservationId));
+    }
+
+    public List<Waiter> queue() {
+        return queue;
     }
 
     public int currentSlot() {

@@ -21,10 +21,12 @@ import io.drivebus.schemas.reservation.Relative;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
 import io.drivebus.schemas.reservation.ReservationBroken;
+import io.drivebus.schemas.reservation.ReservationCancelled;
 import io.drivebus.schemas.reservation.ReservationDenied;
 import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationExpired;
 import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationQueued;
 import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.drivebus.schemas.reservation.ReservationRequest;
@@ -71,45 +73,63 @@ public final class ReservationCore {
         if (request instanceof ReserveRequest r) {
             reserve(lib, requestId, r, now, out);
         } else if (request instanceof ReleaseRequest r) {
-            release(lib, requestId, r, out);
+            release(lib, requestId, r, now, out);
         } else if (request instanceof RenewRequest r) {
             renew(lib, requestId, r, now, out);
         } else if (request instanceof BreakRequest r) {
-            breakReservation(lib, requestId, r, out);
+            breakReservation(lib, requestId, r, now, out);
         } else if (request instanceof CancelRequest r) {
-            deny(out, lib, requestId, null, r.owner(),
-                    DrivebusError.failed(ErrorReason.notfound, "request " + r.requestId() + " is not waiting"));
+            cancel(lib, requestId, r, out);
         }
         return out;
     }
 
     private void reserve(Library lib, String requestId, ReserveRequest req, Instant now, List<Output> out) {
-        Optional<VolumeLocation> where;
-        try {
-            where = locate(lib, req);
-        } catch (Denial d) {
-            deny(out, lib, requestId, null, req.owner(), d.error);
+        DrivebusError refused = tryGrant(lib, requestId, req, now, out);
+        if (refused == null) {
             return;
         }
-        VolumeLocation vol = where.orElse(null);
-        if (vol == null) {
-            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.notimpl,
-                    "a reserve must name a slot, a label or current/next"));
+        if (mayWait(req, refused)) {
+            Waiter w = new Waiter(requestId, req, lib.arrivals++, now.plusMillis(req.waitTimeoutMs()));
+            int at = 0;
+            while (at < lib.queue.size() && WaitQueue.ORDER.compare(lib.queue.get(at), w) <= 0) {
+                at++;
+            }
+            lib.queue.add(at, w);
+            tellPositions(lib, out);
             return;
+        }
+        deny(out, lib, requestId, null, req.owner(), refused);
+    }
+
+    /** Only a request that asked to wait, and only for something that a release can free, waits. */
+    private static boolean mayWait(ReserveRequest req, DrivebusError why) {
+        return req.waitTimeoutMs() != null && req.waitTimeoutMs() > 0
+                && (why.reason() == ErrorReason.driveinuse || why.reason() == ErrorReason.volinuse);
+    }
+
+    /** Grants if it can, adding the grant's outputs; otherwise adds nothing and says why not. */
+    private DrivebusError tryGrant(Library lib, String requestId, ReserveRequest req, Instant now, List<Output> out) {
+        VolumeLocation vol;
+        try {
+            vol = locate(lib, req).orElse(null);
+        } catch (Denial d) {
+            return d.error;
+        }
+        if (vol == null) {
+            return DrivebusError.failed(ErrorReason.notimpl, "a reserve must name a slot, a label or current/next");
         }
         Reservation holder = holderOf(lib, vol);
         if (holder != null) {
-            deny(out, lib, requestId, null, req.owner(), DrivebusError.volumeInUse(holder.slot == null ? vol.slot : holder.slot,
-                    holder.drive, holder.owner, holder.id, "volume " + describe(vol) + " is in use by " + holder.owner
-                            + " (reservation " + holder.id + ", drive " + holder.drive + ")"));
-            return;
+            return DrivebusError.volumeInUse(holder.slot == null ? vol.slot : holder.slot, holder.drive, holder.owner, holder.id,
+                    "volume " + describe(vol) + " is in use by " + holder.owner + " (reservation " + holder.id + ", drive "
+                            + holder.drive + ")");
         }
-        Drive drive = vol.drive != null ? vol.drive : chooseDrive(lib, now);
+        Drive drive = vol.drive != null ? vol.drive : chooseDrive(lib);
         if (drive == null || !drive.isFree() || !drive.isUsable() || !agentAlive(lib, now)) {
-            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.driveinuse,
-                    drive == null || !agentAlive(lib, now) ? "no drive of library " + lib.id + " is free"
-                            : "drive " + drive.id + " holding " + describe(vol) + " is busy"));
-            return;
+            return DrivebusError.failed(ErrorReason.driveinuse, drive == null || !agentAlive(lib, now)
+                    ? "no drive of library " + lib.id + " is free"
+                    : "drive " + drive.id + " holding " + describe(vol) + " is busy");
         }
         long leaseMs = req.leaseMs() != null ? req.leaseMs() : DEFAULT_LEASE.toMillis();
         Reservation r = new Reservation();
@@ -133,11 +153,51 @@ public final class ReservationCore {
         if (motion) {
             String commandId = ids.get();
             drive.pendingCommandId = commandId;
+            drive.pendingToken = r.token;
             out.add(new Output.Command(commandId, requestId,
                     DeviceCommand.load(lib.id, lib.host, drive.id, r.token, vol.slot, vol.label, r.id)));
         } else {
             r.ready = true;
             emitReady(out, lib, r, drive);
+        }
+        return null;
+    }
+
+    /**
+     * Serves waiters in queue order after anything was freed. A waiter is passed over only while what it needs is
+     * unavailable, so it never loses a drive or volume it could use to a later waiter; one that can no longer be
+     * served at all (its slot emptied, say) is answered with the reason.
+     */
+    private void serveQueue(Library lib, Instant now, List<Output> out) {
+        if (lib.queue.isEmpty()) {
+            return;
+        }
+        boolean changed = false;
+        for (Iterator<Waiter> it = lib.queue.iterator(); it.hasNext();) {
+            Waiter w = it.next();
+            DrivebusError refused = tryGrant(lib, w.requestId, w.request, now, out);
+            if (refused == null) {
+                it.remove();
+                changed = true;
+            } else if (!mayWait(w.request, refused)) {
+                it.remove();
+                deny(out, lib, w.requestId, null, w.request.owner(), refused);
+                changed = true;
+            }
+        }
+        if (changed) {
+            tellPositions(lib, out);
+        }
+    }
+
+    /** Tells each waiter its position when it changed: 1 is next in line. */
+    private void tellPositions(Library lib, List<Output> out) {
+        for (int i = 0; i < lib.queue.size(); i++) {
+            Waiter w = lib.queue.get(i);
+            if (w.toldPosition != i + 1) {
+                w.toldPosition = i + 1;
+                emit(out, lib, w.requestId, new ReservationQueued(lib.id, w.request.owner(), i + 1));
+            }
         }
     }
 
@@ -209,7 +269,7 @@ public final class ReservationCore {
     }
 
     /** A free drive: an empty one first (no unload needed), else one holding an unreserved volume. */
-    private static Drive chooseDrive(Library lib, Instant now) {
+    private static Drive chooseDrive(Library lib) {
         Drive loadedFree = null;
         for (Drive d : lib.drives.values()) {
             if (!d.isFree() || !d.isUsable()) {
@@ -225,7 +285,7 @@ public final class ReservationCore {
         return loadedFree;
     }
 
-    private void release(Library lib, String requestId, ReleaseRequest req, List<Output> out) {
+    private void release(Library lib, String requestId, ReleaseRequest req, Instant now, List<Output> out) {
         Reservation r = ownedReservation(lib, requestId, req.reservationId(), req.owner(), out);
         if (r == null) {
             return;
@@ -236,8 +296,10 @@ public final class ReservationCore {
             // The release's own token still fences the unload: no newer grant exists yet.
             String commandId = ids.get();
             d.pendingCommandId = commandId;
+            d.pendingToken = r.token;
             out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, r.token, r.id)));
         }
+        serveQueue(lib, now, out);
     }
 
     private void renew(Library lib, String requestId, RenewRequest req, Instant now, List<Output> out) {
@@ -253,7 +315,7 @@ public final class ReservationCore {
     }
 
     /** DEC SRC LockOps break: {@code any} breaks anyone's, {@code site} only holders on the operator's own site. */
-    private void breakReservation(Library lib, String requestId, BreakRequest req, List<Output> out) {
+    private void breakReservation(Library lib, String requestId, BreakRequest req, Instant now, List<Output> out) {
         Reservation r = lib.reservations.get(req.reservationId());
         if (r == null) {
             deny(out, lib, requestId, req.reservationId(), req.operator(), noSuchReservation(lib, req.reservationId()));
@@ -266,6 +328,25 @@ public final class ReservationCore {
         }
         end(lib, r, true);
         emit(out, lib, requestId, new ReservationBroken(lib.id, r.id, r.owner, req.operator(), req.scope(), req.reason(), r.drive, r.token));
+        serveQueue(lib, now, out);
+    }
+
+    /** Withdraws a waiting request; the answer goes to the withdrawn request, which is thereby answered once. */
+    private void cancel(Library lib, String requestId, CancelRequest req, List<Output> out) {
+        Waiter w = lib.queue.stream().filter(x -> x.requestId.equals(req.requestId())).findFirst().orElse(null);
+        if (w == null) {
+            deny(out, lib, requestId, null, req.owner(),
+                    DrivebusError.failed(ErrorReason.notfound, "request " + req.requestId() + " is not waiting"));
+            return;
+        }
+        if (!w.request.owner().equals(req.owner())) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.unauthorized,
+                    "request " + w.requestId + " belongs to " + w.request.owner() + ", not " + req.owner()));
+            return;
+        }
+        lib.queue.remove(w);
+        emit(out, lib, w.requestId, new ReservationCancelled(lib.id, w.request.owner()));
+        tellPositions(lib, out);
     }
 
     private Reservation ownedReservation(Library lib, String requestId, String reservationId, Owner caller, List<Output> out) {
@@ -345,7 +426,35 @@ public final class ReservationCore {
                 }
             }
         }
-        return List.of();
+        List<Output> out = new ArrayList<>();
+        reconcilePending(lib, out);
+        serveQueue(lib, now, out);
+        return out;
+    }
+
+    /**
+     * DEC SRC's pending versions: a load in flight is confirmed by the agent's result or, if that result was lost
+     * (an agent or service restart), by a status showing the agent accepted the command's token and the drive holds
+     * the expected volume. A failure is only ever taken from a result, never guessed from a status.
+     */
+    private void reconcilePending(Library lib, List<Output> out) {
+        for (Drive d : lib.drives.values()) {
+            if (d.pendingCommandId == null || d.agentToken < d.pendingToken || d.state == DriveState.busy) {
+                continue;
+            }
+            Reservation r = d.reservationId == null ? null : lib.reservations.get(d.reservationId);
+            if (r != null && !r.ready && r.token == d.pendingToken) {
+                boolean holdsIt = d.state == DriveState.loaded
+                        && (r.label != null ? r.label.equals(d.label) : r.slot != null && r.slot.equals(d.sourceSlot));
+                if (holdsIt) {
+                    d.pendingCommandId = null;
+                    r.ready = true;
+                    emitReady(out, lib, r, d);
+                }
+            } else if (r == null && d.state == DriveState.empty) {
+                d.pendingCommandId = null; // an unload after release, done
+            }
+        }
     }
 
     /** An agent's answer to a command: completes or fails the load a grant is waiting for. */
@@ -357,11 +466,13 @@ public final class ReservationCore {
         }
         d.pendingCommandId = null;
         if (result.action() != DeviceAction.load) {
+            serveQueue(lib, now, out);
             return out;
         }
         Reservation r = result.reservationId() == null ? null : lib.reservations.get(result.reservationId());
         if (r == null || r.token != result.token()) {
-            return out; // released or broken while the load ran
+            serveQueue(lib, now, out); // released or broken while the load ran: the drive is free now
+            return out;
         }
         if (result.outcome() == CommandOutcome.done) {
             r.ready = true;
@@ -378,13 +489,17 @@ public final class ReservationCore {
             DrivebusError why = result.error() != null ? result.error()
                     : DrivebusError.failed(ErrorReason.device, "load " + result.outcome() + " on drive " + d.id);
             deny(out, lib, r.id, r.id, r.owner, why);
+            serveQueue(lib, now, out);
         }
         return out;
     }
 
     // ---------------------------------------------------------------- time
 
-    /** Expires lapsed leases: the drive is freed and its token moves on, so the old holder is fenced off. */
+    /**
+     * Expires lapsed leases (the drive is freed and its token moves on, so the old holder is fenced off) and
+     * waiters whose wait timed out, then serves the queue with what was freed.
+     */
     public List<Output> onTick(Library lib, Instant now) {
         List<Output> out = new ArrayList<>();
         for (Reservation r : List.copyOf(lib.reservations.values())) {
@@ -392,6 +507,19 @@ public final class ReservationCore {
                 end(lib, r, true);
                 emit(out, lib, r.id, new ReservationExpired(lib.id, r.id, r.owner, r.drive, r.token, ExpiryKind.lease));
             }
+        }
+        boolean timedOut = false;
+        for (Iterator<Waiter> it = lib.queue.iterator(); it.hasNext();) {
+            Waiter w = it.next();
+            if (!w.deadline.isAfter(now)) {
+                it.remove();
+                timedOut = true;
+                emit(out, lib, w.requestId, new ReservationExpired(lib.id, null, w.request.owner(), null, null, ExpiryKind.wait));
+            }
+        }
+        serveQueue(lib, now, out);
+        if (timedOut) {
+            tellPositions(lib, out);
         }
         return out;
     }
@@ -411,6 +539,11 @@ public final class ReservationCore {
         for (Reservation r : lib.reservations.values()) {
             if (next == null || r.leaseExpiresAt.isBefore(next)) {
                 next = r.leaseExpiresAt;
+            }
+        }
+        for (Waiter w : lib.queue) {
+            if (next == null || w.deadline.isBefore(next)) {
+                next = w.deadline;
             }
         }
         return next;
