@@ -1,0 +1,269 @@
+package io.drivebus.agent;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drivebus.agent.command.CommandPartition;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.ErrorKind;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.device.CommandOutcome;
+import io.drivebus.schemas.device.DeviceAction;
+import io.drivebus.schemas.device.DeviceCommand;
+import io.drivebus.schemas.device.DeviceCommandResult;
+import io.drivebus.schemas.device.DriveState;
+import io.drivebus.schemas.device.DriveStatus;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.device.SlotState;
+import io.drivebus.stack.test.KafkaTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent against a real broker, driven the way the reservation-service drives it: commands keyed by host on
+ * drivebus.device.commands, results and status read back from their topics. Each test uses its own drives and
+ * slots of library "agentlib" (8 slots AGT001..AGT008, drives d0..d3), so the tests do not depend on their order.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(AgentDirsResource.class)
+class DeviceAgentTest {
+
+    static final String HOST = "testhost";
+    static final String LIB = "agentlib";
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String DLQ = Topics.dlq(Topics.DEVICE_COMMANDS);
+
+    static TopicRecorder recorder;
+    static KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void clients() {
+        String bootstrap = KafkaTestResource.bootstrap();
+        recorder = new TopicRecorder(bootstrap, List.of(Topics.DEVICE_EVENTS, Topics.DEVICE_STATUS, DLQ));
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()));
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        producer.close();
+        recorder.close();
+    }
+
+    @Test
+    void publishesTheLibraryStatusWithStrictlyIncreasingSequence() {
+        LibraryStatus s = status(st -> true);
+        assertEquals(HOST, s.host());
+        assertEquals("vtape", s.driver());
+        assertEquals(1000, s.heartbeatIntervalMs());
+        assertEquals(List.of("d0", "d1", "d2", "d3"), s.drives().stream().map(DriveStatus::id).toList());
+        assertEquals(8, s.slots().size());
+        assertEquals("AGT008", s.slots().get(7).label());
+        assertEquals(AgentDirsResource.libraryDir().resolve("drives/d3").toAbsolutePath().toString(), s.drives().get(3).devicePath());
+
+        // heartbeats keep coming (interval 1s in the test config), each with a higher sequence
+        long first = s.sequence();
+        status(st -> st.sequence() >= first + 2);
+        long previous = 0;
+        for (ConsumerRecord<String, byte[]> r : recorder.all(Topics.DEVICE_STATUS)) {
+            if (LIB.equals(r.key())) {
+                long seq = ((LibraryStatus) decode(r).payload()).sequence();
+                assertTrue(seq > previous, "sequence " + seq + " after " + previous);
+                previous = seq;
+            }
+        }
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void loadsUnderItsTokenAndRefusesAnOlderOne() throws Exception {
+        Envelope<DeviceCommand> load = command(DeviceCommand.load(LIB, HOST, "d0", 5, 3, "AGT003", "res-1"));
+        send(HOST, load);
+        DeviceCommandResult done = result(load.id());
+        assertEquals(CommandOutcome.done, done.outcome(), () -> String.valueOf(done.error()));
+        assertEquals("AGT003", done.label());
+        assertEquals("AGT003L8", done.barcode());
+        assertEquals(3, done.slot());
+        assertEquals(5, done.token());
+        assertEquals("d0", done.drive());
+        assertEquals("res-1", done.reservationId());
+        assertEquals(load.id(), resultRecord(load.id()).correlationId());
+
+        // the status after the load shows it, and the token the drive now runs under
+        LibraryStatus s = status(st -> drive(st, "d0").state() == DriveState.loaded);
+        DriveStatus d0 = drive(s, "d0");
+        assertEquals("AGT003", d0.label());
+        assertEquals(3, d0.sourceSlot());
+        assertEquals(5, d0.highestToken());
+        assertEquals(SlotState.EMPTY, s.slots().get(2).state());
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("drives/d0/volume")));
+
+        // a command from an older grant must not touch the drive
+        Envelope<DeviceCommand> stale = command(DeviceCommand.unload(LIB, HOST, "d0", 3, "res-old"));
+        send(HOST, stale);
+        DeviceCommandResult refused = result(stale.id());
+        assertEquals(CommandOutcome.refused, refused.outcome());
+        assertEquals(ErrorKind.fatal, refused.error().kind());
+        assertEquals(ErrorReason.invalid, refused.error().reason());
+        assertTrue(refused.error().message().contains("stale fencing token"), refused.error().message());
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("drives/d0/volume")), "still loaded");
+
+        // the same grant's unload (equal token) runs
+        Envelope<DeviceCommand> unload = command(DeviceCommand.unload(LIB, HOST, "d0", 5, "res-1"));
+        send(HOST, unload);
+        DeviceCommandResult unloaded = result(unload.id());
+        assertEquals(CommandOutcome.done, unloaded.outcome());
+        assertEquals(3, unloaded.slot());
+        assertEquals("AGT003", unloaded.label());
+    }
+
+    @Test
+    void aRedeliveredCommandIsAnsweredAgainButNotRunAgain() throws Exception {
+        Envelope<DeviceCommand> loadA = command(DeviceCommand.load(LIB, HOST, "d1", 1, 4, "AGT004", null));
+        Envelope<DeviceCommand> loadB = command(DeviceCommand.load(LIB, HOST, "d1", 1, 5, "AGT005", null));
+        send(HOST, loadA);
+        send(HOST, loadB);
+        assertEquals(CommandOutcome.done, result(loadB.id()).outcome());
+        send(HOST, loadA); // redelivered after B: running it again would put AGT004 back into d1
+        Envelope<DeviceCommand> marker = command(new DeviceCommand(LIB, HOST, "d1", DeviceAction.read_label, 1, null, null, null, null, null, null));
+        send(HOST, marker);
+        DeviceCommandResult label = result(marker.id());
+        assertEquals(CommandOutcome.done, label.outcome());
+        assertEquals("AGT005", label.label(), "d1 still holds B's volume");
+
+        List<ConsumerRecord<String, byte[]>> answers = recorder.all(Topics.DEVICE_EVENTS).stream()
+                .filter(r -> ((DeviceCommandResult) decode(r).payload()).commandId().equals(loadA.id())).toList();
+        assertEquals(2, answers.size(), "answered twice");
+        assertArrayEquals(answers.get(0).value(), answers.get(1).value(), "the stored result, not a new one");
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicAndTheAgentGoesOn() throws Exception {
+        byte[] garbage = "not a command {".getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(Topics.DEVICE_COMMANDS, HOST, garbage)).get();
+        Envelope<DeviceCommand> unknownLib = command(DeviceCommand.load("nolib", HOST, "d0", 1, 1, null, null));
+        send(HOST, unknownLib);
+        // another host whose key lands on our partition: not ours, not an error
+        String neighbour = neighbourHost();
+        Envelope<DeviceCommand> notOurs = command(DeviceCommand.load(LIB, neighbour, "d2", 1, 7, null, null));
+        send(neighbour, notOurs);
+        Envelope<DeviceCommand> valid = command(DeviceCommand.load(LIB, HOST, "d2", 1, 6, "AGT006", null));
+        send(HOST, valid);
+
+        assertEquals(CommandOutcome.done, result(valid.id()).outcome());
+        // handled in order, so everything before the valid command is already answered
+        ConsumerRecord<String, byte[]> dead = recorder.await(DLQ, r -> Arrays.equals(r.value(), garbage), Duration.ZERO);
+        assertEquals(HOST, dead.key());
+        assertTrue(reason(dead).startsWith("not JSON"), reason(dead));
+        assertEquals(Topics.DEVICE_COMMANDS, header(dead, Topics.DLQ_SOURCE_TOPIC_HEADER));
+        ConsumerRecord<String, byte[]> deadLib = recorder.await(DLQ,
+                r -> new String(r.value(), StandardCharsets.UTF_8).contains(unknownLib.id()), Duration.ZERO);
+        assertTrue(reason(deadLib).contains("not served"), reason(deadLib));
+        DeviceCommandResult refused = result(unknownLib.id());
+        assertEquals(CommandOutcome.refused, refused.outcome());
+        assertEquals(ErrorReason.notfound, refused.error().reason());
+
+        assertTrue(recorder.all(Topics.DEVICE_EVENTS).stream().noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains(notOurs.id())));
+        assertTrue(recorder.all(DLQ).stream().noneMatch(r -> neighbour.equals(r.key())));
+        assertTrue(Files.readString(AgentDirsResource.libraryDir().resolve("drives/d2/volume")).contains("label=AGT006"));
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("slots/7/volume")), "the neighbour's load did not run");
+    }
+
+    @Test
+    void aWrongLabelFailsAndLeavesTheVolumeInItsSlot() throws Exception {
+        Envelope<DeviceCommand> load = command(DeviceCommand.load(LIB, HOST, "d3", 1, 8, "AGT001", null));
+        send(HOST, load);
+        DeviceCommandResult r = result(load.id());
+        assertEquals(CommandOutcome.failed, r.outcome());
+        assertEquals(ErrorReason.invalid, r.error().reason());
+        assertEquals("AGT008", r.label());
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("slots/8/volume")));
+        assertFalse(Files.exists(AgentDirsResource.libraryDir().resolve("drives/d3/volume")));
+
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("drivebus_agent_commands_total{action=\"load\",outcome=\"failed\"}"));
+    }
+
+    // --- helpers
+
+    static Envelope<DeviceCommand> command(DeviceCommand c) {
+        return Envelope.of("reservation-service-test", null, c);
+    }
+
+    static void send(String key, Envelope<?> e) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.DEVICE_COMMANDS, key, MessageCodec.get().encode(e))).get();
+    }
+
+    static Envelope<? extends Payload> decode(ConsumerRecord<String, byte[]> r) {
+        return MessageCodec.get().decode(r.value());
+    }
+
+    static Envelope<? extends Payload> resultRecord(String commandId) {
+        return decode(recorder.await(Topics.DEVICE_EVENTS,
+                r -> decode(r).payload() instanceof DeviceCommandResult res && res.commandId().equals(commandId), WAIT));
+    }
+
+    static DeviceCommandResult result(String commandId) {
+        return (DeviceCommandResult) resultRecord(commandId).payload();
+    }
+
+    static LibraryStatus status(Predicate<LibraryStatus> match) {
+        ConsumerRecord<String, byte[]> r = recorder.await(Topics.DEVICE_STATUS,
+                rec -> LIB.equals(rec.key()) && match.test((LibraryStatus) decode(rec).payload()), WAIT);
+        return (LibraryStatus) decode(r).payload();
+    }
+
+    static DriveStatus drive(LibraryStatus s, String id) {
+        return s.drives().stream().filter(d -> d.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    static String reason(ConsumerRecord<String, byte[]> r) {
+        return header(r, Topics.DLQ_REASON_HEADER);
+    }
+
+    static String header(ConsumerRecord<String, byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        assertNotNull(h, "header " + name);
+        return new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** A host id other than ours whose commands share our partition (4 partitions in the test broker). */
+    static String neighbourHost() {
+        int ours = CommandPartition.of(HOST, 4);
+        for (int i = 0;; i++) {
+            String h = "otherhost" + i;
+            if (CommandPartition.of(h, 4) == ours) {
+                return h;
+            }
+        }
+    }
+}
