@@ -79,7 +79,7 @@ public final class ReservationCore {
         } else if (request instanceof BreakRequest r) {
             breakReservation(lib, requestId, r, now, out);
         } else if (request instanceof CancelRequest r) {
-            cancel(lib, requestId, r, out);
+            cancel(lib, requestId, r, now, out);
         }
         return out;
     }
@@ -331,22 +331,38 @@ public final class ReservationCore {
         serveQueue(lib, now, out);
     }
 
-    /** Withdraws a waiting request; the answer goes to the withdrawn request, which is thereby answered once. */
-    private void cancel(Library lib, String requestId, CancelRequest req, List<Output> out) {
+    /**
+     * Withdraws a request. A waiter is answered {@code cancelled}. A request already granted (a client that gave up
+     * before it saw the grant cancels rather than releases) is ended too: still loading, its one answer becomes
+     * {@code cancelled}; already ready, it was answered, so the cancel is answered as a release.
+     */
+    private void cancel(Library lib, String requestId, CancelRequest req, Instant now, List<Output> out) {
         Waiter w = lib.queue.stream().filter(x -> x.requestId.equals(req.requestId())).findFirst().orElse(null);
-        if (w == null) {
+        Reservation granted = lib.reservations.get(req.requestId());
+        Owner holder = w != null ? w.request.owner() : granted != null ? granted.owner : null;
+        if (holder == null) {
             deny(out, lib, requestId, null, req.owner(),
-                    DrivebusError.failed(ErrorReason.notfound, "request " + req.requestId() + " is not waiting"));
+                    DrivebusError.failed(ErrorReason.notfound, "request " + req.requestId() + " is neither waiting nor granted"));
             return;
         }
-        if (!w.request.owner().equals(req.owner())) {
+        if (!holder.equals(req.owner())) {
             deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.unauthorized,
-                    "request " + w.requestId + " belongs to " + w.request.owner() + ", not " + req.owner()));
+                    "request " + req.requestId() + " belongs to " + holder + ", not " + req.owner()));
             return;
         }
-        lib.queue.remove(w);
-        emit(out, lib, w.requestId, new ReservationCancelled(lib.id, w.request.owner()));
-        tellPositions(lib, out);
+        if (w != null) {
+            lib.queue.remove(w);
+            emit(out, lib, w.requestId, new ReservationCancelled(lib.id, holder));
+            tellPositions(lib, out);
+            return;
+        }
+        end(lib, granted, !granted.ready);
+        if (granted.ready) {
+            emit(out, lib, requestId, new ReservationReleased(lib.id, granted.id, holder, granted.drive, granted.token));
+        } else {
+            emit(out, lib, granted.id, new ReservationCancelled(lib.id, holder));
+        }
+        serveQueue(lib, now, out);
     }
 
     private Reservation ownedReservation(Library lib, String requestId, String reservationId, Owner caller, List<Output> out) {

@@ -112,6 +112,34 @@ class WaitQueueTest {
     }
 
     @Test
+    void cancellingAGrantStillLoadingAnswersTheReserveCancelledAndFreesTheDrive() {
+        core.onStatus(lib, status("lib1", 1, 10, List.of(empty("d0"))), T0);
+        List<Output> granted = core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 2), T0);
+        long token = event(granted, 0, ReservationGranted.class).token();
+        List<Output> out = core.onRequest(lib, "c1", new CancelRequest("lib1", "r1", ALICE), T0);
+        event(out, 0, ReservationCancelled.class);
+        assertEquals("r1", ((Output.Event) out.get(0)).correlationId(), "the reserve gets its one final answer");
+        assertTrue(lib.reservations.isEmpty());
+        assertTrue(lib.drives.get("d0").token > token, "the cancelled grant's token is fenced off");
+        // the load's late result is ignored
+        Output.Command load = (Output.Command) granted.get(1);
+        assertTrue(core.onDeviceResult(lib, load.commandId(), Fixtures.loadDone("lib1", load.commandId(), "d0", token, 2, "r1"), T0)
+                .isEmpty());
+    }
+
+    @Test
+    void cancellingAReadyGrantIsAnsweredAsARelease() {
+        core.onStatus(lib, status("lib1", 1, 10, List.of(empty("d0"))), T0);
+        Output.Command load = (Output.Command) core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 2), T0).get(1);
+        core.onDeviceResult(lib, load.commandId(), Fixtures.loadDone("lib1", load.commandId(), "d0", 1, 2, "r1"), T0);
+        List<Output> out = core.onRequest(lib, "c1", new CancelRequest("lib1", "r1", ALICE), T0);
+        event(out, 0, io.drivebus.schemas.reservation.ReservationReleased.class);
+        assertEquals("c1", ((Output.Event) out.get(0)).correlationId());
+        assertTrue(lib.drives.get("d0").isFree());
+        assertEquals(ErrorReason.notfound, denial(core.onRequest(lib, "c2", new CancelRequest("lib1", "r1", ALICE), T0)).reason());
+    }
+
+    @Test
     void aWaiterForAHeldVolumeGetsItWhenReleasedWithoutMotion() {
         core.onStatus(lib, status("lib1", 1, 10, List.of(empty("d0"), empty("d1"))), T0);
         List<Output> first = core.onRequest(lib, "held", ReserveRequest.bySlot("lib1", ALICE, 4), T0);

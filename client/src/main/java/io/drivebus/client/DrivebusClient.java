@@ -1,0 +1,528 @@
+package io.drivebus.client;
+
+import io.drivebus.schemas.DrivebusError;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.InvalidMessageException;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Owner;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.reservation.LeaseRenewed;
+import io.drivebus.schemas.reservation.ReleaseRequest;
+import io.drivebus.schemas.reservation.RenewRequest;
+import io.drivebus.schemas.reservation.ReservationEvent;
+import io.drivebus.schemas.reservation.ReservationReleased;
+import io.drivebus.schemas.reservation.ReservationRequest;
+import io.drivebus.schemas.reservation.ReserveRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Reserves, releases and renews drives over Kafka. Thread-safe: many requests may be in flight through one
+ * client at once.
+ *
+ * <p>How answers find their request: requests go to {@code drivebus.reservation.requests} keyed by library;
+ * the service answers on {@code drivebus.reservation.events} with the same key and {@code correlationId} =
+ * the request's envelope id. The client joins no consumer group (no rebalance wait): one consumer
+ * {@code assign()}s the events partition the library key maps to, takes its end offset <em>before</em> the
+ * request is sent (so the answer cannot be missed), reads {@code read_committed} (the service writes in
+ * transactions) and hands each correlated event to the waiting call. Partitions with nothing pending are
+ * unassigned after a while so an idle client fetches nothing.
+ */
+public final class DrivebusClient implements AutoCloseable {
+
+    /** Extra time the client waits beyond the request's own wait timeout, for the service's {@code expired}. */
+    static final Duration ANSWER_GRACE = Duration.ofSeconds(2);
+    private static final Duration IDLE_UNASSIGN = Duration.ofSeconds(30);
+    private static final long MAX_WAIT_TIMEOUT_MS = 604_800_000L;
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+
+    private final ClientConfig config;
+    private final MessageCodec codec = MessageCodec.get();
+    private final KafkaProducer<String, byte[]> producer;
+    /** Touched by the poll thread only (KafkaConsumer is not thread-safe), except {@code wakeup()}. */
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread pollThread;
+    /** Sends and timers, so neither runs on the poll thread nor on a caller's. */
+    private final ScheduledThreadPoolExecutor io;
+    private final BlockingQueue<Runnable> pollTasks = new LinkedBlockingQueue<>();
+    private final Map<String, PendingCall<?>> calls = new ConcurrentHashMap<>();
+    /** Poll thread only: assigned events partitions and when each was last needed (nanoTime). */
+    private final Map<TopicPartition, Long> assigned = new HashMap<>();
+    private volatile boolean running = true;
+
+    private DrivebusClient(ClientConfig config) {
+        this.config = config;
+        int n = CLIENTS.incrementAndGet();
+        producer = new KafkaProducer<>(producerProps(config, n));
+        try {
+            consumer = new KafkaConsumer<>(consumerProps(config, n));
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        io = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "drivebus-client-" + n + "-io"));
+        io.setRemoveOnCancelPolicy(true);
+        io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        pollThread = daemon(this::pollLoop, "drivebus-client-" + n + "-poll");
+        pollThread.start();
+    }
+
+    /** Creates the client's producer and consumer; the broker is first contacted by the first request. */
+    public static DrivebusClient connect(ClientConfig config) {
+        return new DrivebusClient(config);
+    }
+
+    public static DrivebusClient connect(String bootstrapServers) {
+        return connect(ClientConfig.of(bootstrapServers));
+    }
+
+    public ClientConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------- reserve
+
+    /**
+     * Reserves a drive with the requested volume and waits until it is usable (granted without motion, or
+     * granted then ready after the robot loaded it).
+     *
+     * @param request what to reserve; a missing owner becomes the config's default owner. Without
+     *                {@code waitTimeoutMs} a busy drive or volume is answered at once ({@code driveinuse},
+     *                {@code volinuse}), as Amanda's changers do; a {@code waitTimeoutMs} longer than {@code timeout}
+     *                is cut to it, so the service stops queueing the request when this call gives up
+     * @param timeout how long to wait; the client waits 2 s more for the service's own
+     *                {@code expired} answer before giving up itself (then it cancels the request or releases
+     *                a grant it saw, best effort)
+     * @throws DrivebusTimeoutException no usable answer in time
+     * @throws DrivebusException        the service denied the request, e.g. {@code volinuse} naming the holder
+     */
+    public Reservation reserve(ReserveRequest request, Duration timeout) {
+        return reserve(request, timeout, ReservationListener.NONE);
+    }
+
+    public Reservation reserve(ReserveRequest request, Duration timeout, ReservationListener listener) {
+        return await(reserveAsync(request, timeout, listener));
+    }
+
+    public CompletableFuture<Reservation> reserveAsync(ReserveRequest request, Duration timeout) {
+        return reserveAsync(request, timeout, ReservationListener.NONE);
+    }
+
+    /**
+     * As {@link #reserve}, without blocking. The future fails with {@link DrivebusException} (or
+     * {@link DrivebusTimeoutException}). The listener hears about queue position and loads in progress.
+     */
+    public CompletableFuture<Reservation> reserveAsync(ReserveRequest request, Duration timeout, ReservationListener listener) {
+        requireLibrary(request.library());
+        ReserveRequest r = request;
+        if (r.owner() == null) {
+            r = new ReserveRequest(r.library(), config.defaultOwner(), r.job(), r.slot(), r.label(), r.relative(),
+                    r.exceptSlots(), r.setCurrent(), r.mode(), r.mediaType(), r.pool(), r.candidates(), r.priority(),
+                    r.waitTimeoutMs(), r.leaseMs());
+        }
+        if (r.waitTimeoutMs() != null && r.waitTimeoutMs() > Math.max(timeout.toMillis(), 0)) {
+            r = new ReserveRequest(r.library(), r.owner(), r.job(), r.slot(), r.label(), r.relative(), r.exceptSlots(),
+                    r.setCurrent(), r.mode(), r.mediaType(), r.pool(), r.candidates(), r.priority(),
+                    Math.min(Math.max(timeout.toMillis(), 0), MAX_WAIT_TIMEOUT_MS), r.leaseMs());
+        }
+        Envelope<ReserveRequest> envelope = Envelope.of(config.source(), null, r);
+        ReserveRequest sent = r;
+        return submit(envelope, tp -> new PendingCall.Reserve(envelope.id(), sent, tp, listener), timeout.plus(ANSWER_GRACE));
+    }
+
+    // ---------------------------------------------------------------- release
+
+    /** Releases with the config's request timeout; the volume stays in the drive. */
+    public ReservationReleased release(Reservation reservation) {
+        return release(reservation, false);
+    }
+
+    /** Releases; with {@code unload} the volume also goes back to its slot. */
+    public ReservationReleased release(Reservation reservation, boolean unload) {
+        return release(reservation.library(), reservation.reservationId(), reservation.owner(), unload, config.requestTimeout());
+    }
+
+    public ReservationReleased release(String library, String reservationId, Owner owner, Duration timeout) {
+        return release(library, reservationId, owner, false, timeout);
+    }
+
+    /**
+     * @param owner null for the config's default owner; only the holder may release
+     * @throws DrivebusException e.g. {@code unauthorized} when {@code owner} does not hold it, {@code notfound}
+     */
+    public ReservationReleased release(String library, String reservationId, Owner owner, boolean unload, Duration timeout) {
+        return await(releaseAsync(new ReleaseRequest(library, reservationId, owner, unload ? Boolean.TRUE : null), timeout));
+    }
+
+    public CompletableFuture<ReservationReleased> releaseAsync(ReleaseRequest request, Duration timeout) {
+        requireLibrary(request.library());
+        ReleaseRequest r = request.owner() != null ? request
+                : new ReleaseRequest(request.library(), request.reservationId(), config.defaultOwner(), request.unload());
+        Envelope<ReleaseRequest> envelope = Envelope.of(config.source(), null, r);
+        return submit(envelope, tp -> new PendingCall.Answer<>(envelope.id(), r.library(), r.owner(), tp,
+                ReservationReleased.class), timeout);
+    }
+
+    // ---------------------------------------------------------------- renew
+
+    /** Extends the lease by {@code lease} (null: the service's default); returns the new expiry. */
+    public Instant renew(Reservation reservation, Duration lease) {
+        return renew(reservation.library(), reservation.reservationId(), reservation.owner(), lease, config.requestTimeout());
+    }
+
+    public Instant renew(String library, String reservationId, Owner owner, Duration lease, Duration timeout) {
+        return await(renewAsync(new RenewRequest(library, reservationId, owner, lease == null ? null : lease.toMillis()),
+                timeout)).leaseExpiresAt();
+    }
+
+    public CompletableFuture<LeaseRenewed> renewAsync(RenewRequest request, Duration timeout) {
+        requireLibrary(request.library());
+        RenewRequest r = request.owner() != null ? request
+                : new RenewRequest(request.library(), request.reservationId(), config.defaultOwner(), request.leaseMs());
+        Envelope<RenewRequest> envelope = Envelope.of(config.source(), null, r);
+        return submit(envelope, tp -> new PendingCall.Answer<>(envelope.id(), r.library(), r.owner(), tp,
+                LeaseRenewed.class), timeout);
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /**
+     * The events partition a library's answers land on: Kafka's default partitioner for a String key (what
+     * the service's producer uses), so the client can read just that partition.
+     */
+    static int partitionFor(String library, int partitions) {
+        return Utils.toPositive(Utils.murmur2(library.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private TopicPartition eventsPartition(String library) {
+        try {
+            List<PartitionInfo> events = producer.partitionsFor(Topics.RESERVATION_EVENTS);
+            // the send must not block on metadata later, on the io thread: fetch it now, on the caller's
+            producer.partitionsFor(Topics.RESERVATION_REQUESTS);
+            return new TopicPartition(Topics.RESERVATION_EVENTS, partitionFor(library, events.size()));
+        } catch (KafkaException e) {
+            throw new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
+                    "cannot reach the bus at " + config.bootstrapServers() + ": " + e.getMessage()), null, e);
+        }
+    }
+
+    /**
+     * Validates and encodes the request (nothing invalid is sent: the service would only dead-letter it),
+     * registers the call, starts reading its events partition from the end, then sends.
+     */
+    private <T> CompletableFuture<T> submit(Envelope<? extends ReservationRequest> envelope,
+            Function<TopicPartition, PendingCall<T>> newCall, Duration timeout) {
+        byte[] value;
+        try {
+            value = codec.encode(envelope);
+        } catch (InvalidMessageException e) {
+            return CompletableFuture.failedFuture(new DrivebusException(
+                    DrivebusError.fatal(ErrorReason.invalid, e.getMessage()), null, e));
+        }
+        if (!running) {
+            return CompletableFuture.failedFuture(new DrivebusException(
+                    DrivebusError.fatal(ErrorReason.unknown, "client is closed"), null));
+        }
+        PendingCall<T> call;
+        try {
+            call = newCall.apply(eventsPartition(envelope.payload().library()));
+        } catch (DrivebusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        calls.put(call.requestId, call);
+        call.future.whenComplete((v, e) -> {
+            calls.remove(call.requestId);
+            if (call.timer != null) {
+                call.timer.cancel(false);
+            }
+        });
+        try {
+            call.timer = io.schedule(() -> giveUp(call, "no answer within " + seconds(timeout)), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            call.fail(DrivebusError.fatal(ErrorReason.unknown, "client is closed"));
+            return call.future;
+        }
+        CompletableFuture<Void> listening = new CompletableFuture<>();
+        pollTasks.add(() -> listen(call.partition, listening));
+        consumer.wakeup();
+        listening.whenComplete((v, e) -> {
+            if (e != null) {
+                call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
+                        "cannot read " + call.partition + ": " + e.getMessage()), call.requestId, e));
+            } else if (!call.future.isDone()) {
+                try {
+                    io.execute(() -> send(call, envelope.payload().library(), value));
+                } catch (RejectedExecutionException closed) {
+                    call.fail(DrivebusError.fatal(ErrorReason.unknown, "client is closed"));
+                }
+            }
+        });
+        return call.future;
+    }
+
+    private void send(PendingCall<?> call, String library, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value), (md, e) -> {
+                if (e != null) {
+                    call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
+                            "sending the request failed: " + e.getMessage()), call.requestId, e));
+                }
+            });
+        } catch (KafkaException | IllegalStateException e) {
+            call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
+                    "sending the request failed: " + e.getMessage()), call.requestId, e));
+        }
+    }
+
+    /** The caller stopped waiting: fail the call and tell the service (best effort, no answer awaited). */
+    private void giveUp(PendingCall<?> call, String why) {
+        if (call.future.completeExceptionally(new DrivebusTimeoutException(why, call.requestId, false))) {
+            ReservationRequest abandon = call.abandonRequest();
+            if (abandon != null && running) {
+                try {
+                    producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, call.library,
+                            codec.encode(Envelope.of(config.source(), call.requestId, abandon))));
+                } catch (RuntimeException e) {
+                    // best effort: the lease or the wait timeout ends it anyway
+                }
+            }
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(); // the call's own timer bounds the wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DrivebusException(DrivebusError.failed(ErrorReason.unknown, "interrupted"), null, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DrivebusException d) {
+                throw d;
+            }
+            throw new DrivebusException(DrivebusError.failed(ErrorReason.unknown, String.valueOf(e.getCause())), null, e.getCause());
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    private static void requireLibrary(String library) {
+        if (library == null || library.isBlank()) {
+            throw new IllegalArgumentException("library is required");
+        }
+    }
+
+    // ---------------------------------------------------------------- poll thread
+
+    private void pollLoop() {
+        long lastIdleCheck = System.nanoTime();
+        try {
+            while (running) {
+                Runnable task;
+                while ((task = pollTasks.poll()) != null) {
+                    task.run();
+                }
+                if (System.nanoTime() - lastIdleCheck > TimeUnit.SECONDS.toNanos(1)) {
+                    unassignIdle();
+                    lastIdleCheck = System.nanoTime();
+                }
+                if (assigned.isEmpty()) {
+                    task = pollTasks.poll(200, TimeUnit.MILLISECONDS);
+                    if (task != null) {
+                        task.run();
+                    }
+                    continue;
+                }
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    continue; // a new request wants its partition read; or close()
+                } catch (KafkaException e) {
+                    failAll(DrivebusError.failed(ErrorReason.unknown, "reading answers failed: " + e.getMessage()));
+                    Thread.sleep(200);
+                    continue;
+                }
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    dispatch(record);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            failAll(DrivebusError.fatal(ErrorReason.unknown, "client poll thread died: " + e));
+        } finally {
+            running = false;
+            failAll(DrivebusError.fatal(ErrorReason.unknown, "client is closed"));
+            try {
+                consumer.close(Duration.ZERO); // no group, no offsets to commit: do not wait for the in-flight fetch
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Starts reading {@code tp} from its current end, before the request is sent. */
+    private void listen(TopicPartition tp, CompletableFuture<Void> listening) {
+        if (!assigned.containsKey(tp)) {
+            Set<TopicPartition> next = new HashSet<>(assigned.keySet());
+            next.add(tp);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    consumer.assign(next);
+                    consumer.seekToEnd(List.of(tp));
+                    consumer.position(tp); // resolves the end offset now, not lazily at the next poll
+                    break;
+                } catch (WakeupException e) {
+                    if (attempt >= 10) {
+                        listening.completeExceptionally(e);
+                        consumer.assign(new HashSet<>(assigned.keySet()));
+                        return;
+                    }
+                    // another request's wakeup; retry
+                } catch (KafkaException e) {
+                    consumer.assign(new HashSet<>(assigned.keySet()));
+                    listening.completeExceptionally(e);
+                    return;
+                }
+            }
+        }
+        assigned.put(tp, System.nanoTime());
+        listening.complete(null);
+    }
+
+    private void dispatch(ConsumerRecord<String, byte[]> record) {
+        Envelope<? extends Payload> envelope;
+        try {
+            envelope = codec.decode(record.value());
+        } catch (InvalidMessageException e) {
+            return; // not ours to dead-letter: the events topic's consumers of record do that
+        }
+        if (envelope.correlationId() == null || !(envelope.payload() instanceof ReservationEvent event)) {
+            return;
+        }
+        PendingCall<?> call = calls.get(envelope.correlationId());
+        if (call != null) {
+            assigned.put(new TopicPartition(record.topic(), record.partition()), System.nanoTime());
+            call.onEvent(event);
+        }
+    }
+
+    private void unassignIdle() {
+        Set<TopicPartition> busy = new HashSet<>();
+        for (PendingCall<?> c : calls.values()) {
+            busy.add(c.partition);
+        }
+        long cutoff = System.nanoTime() - IDLE_UNASSIGN.toNanos();
+        if (assigned.entrySet().removeIf(e -> !busy.contains(e.getKey()) && e.getValue() < cutoff)) {
+            consumer.assign(new HashSet<>(assigned.keySet()));
+        }
+    }
+
+    private void failAll(DrivebusError error) {
+        for (PendingCall<?> c : new ArrayList<>(calls.values())) {
+            c.fail(error);
+        }
+    }
+
+    /** Stops the poll thread, fails what is still pending, flushes what was sent (e.g. cancels). */
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            pollThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failAll(DrivebusError.fatal(ErrorReason.unknown, "client is closed"));
+        io.shutdown();
+        try {
+            io.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    // ---------------------------------------------------------------- config
+
+    private static Properties producerProps(ClientConfig config, int n) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "drivebus-client-" + ProcessHandle.current().pid() + "-" + n);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0"); // one request at a time: send it now
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000"); // how long an unreachable bus blocks a call
+        p.putAll(config.kafkaProperties());
+        return p;
+    }
+
+    private static Properties consumerProps(ClientConfig config, int n) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "drivebus-client-" + ProcessHandle.current().pid() + "-" + n + "-answers");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // the service answers inside transactions: never act on an aborted answer
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        p.putAll(config.kafkaProperties());
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(), never a group: no rebalance on every call
+        // producer-only settings given for both would only make the consumer log warnings
+        for (String k : List.of(ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                ProducerConfig.LINGER_MS_CONFIG, ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
+            p.remove(k);
+        }
+        return p;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

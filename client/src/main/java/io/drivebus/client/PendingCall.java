@@ -1,0 +1,137 @@
+package io.drivebus.client;
+
+import io.drivebus.schemas.DrivebusError;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.Owner;
+import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ExpiryKind;
+import io.drivebus.schemas.reservation.ReleaseRequest;
+import io.drivebus.schemas.reservation.ReservationBroken;
+import io.drivebus.schemas.reservation.ReservationCancelled;
+import io.drivebus.schemas.reservation.ReservationDenied;
+import io.drivebus.schemas.reservation.ReservationEvent;
+import io.drivebus.schemas.reservation.ReservationExpired;
+import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationQueued;
+import io.drivebus.schemas.reservation.ReservationReady;
+import io.drivebus.schemas.reservation.ReservationRequest;
+import io.drivebus.schemas.reservation.ReserveRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One request waiting for its answer(s): the events whose envelope correlationId is {@link #requestId}.
+ * {@link #onEvent} runs on the client's poll thread only; the future may also be completed by the timer.
+ */
+abstract class PendingCall<T> {
+
+    final String requestId;
+    final String library;
+    final Owner owner;
+    final TopicPartition partition;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    volatile ScheduledFuture<?> timer;
+
+    PendingCall(String requestId, String library, Owner owner, TopicPartition partition) {
+        this.requestId = requestId;
+        this.library = library;
+        this.owner = owner;
+        this.partition = partition;
+    }
+
+    abstract void onEvent(ReservationEvent event);
+
+    /** What to tell the service when the caller gives up, so it keeps no waiter or grant nobody uses. */
+    ReservationRequest abandonRequest() {
+        return null;
+    }
+
+    void fail(DrivebusError error) {
+        future.completeExceptionally(new DrivebusException(error, requestId));
+    }
+
+    /** An event that ends the request without the answer this call wanted. */
+    void failUnexpected(ReservationEvent event) {
+        if (event instanceof ReservationDenied d) {
+            future.completeExceptionally(new DrivebusException(d.error(), requestId));
+        } else if (event instanceof ReservationExpired x && x.what() == ExpiryKind.wait) {
+            future.completeExceptionally(new DrivebusTimeoutException(
+                    "the request's wait timeout in library " + library + " ran out", requestId, true));
+        } else if (event instanceof ReservationExpired x) {
+            fail(DrivebusError.failed(ErrorReason.unknown, "the lease of reservation " + x.reservationId() + " expired"));
+        } else if (event instanceof ReservationBroken b) {
+            fail(DrivebusError.failed(ErrorReason.unknown, "reservation " + b.reservationId() + " was broken by "
+                    + b.operator() + (b.reason() == null ? "" : ": " + b.reason())));
+        } else if (event instanceof ReservationCancelled) {
+            fail(DrivebusError.failed(ErrorReason.unknown, "the request was cancelled"));
+        } else if (event.endsRequest()) {
+            fail(DrivebusError.failed(ErrorReason.unknown, "unexpected answer " + event.getClass().getSimpleName()));
+        }
+        // queued / granted / renewed for a call that does not expect them: not an end, keep waiting
+    }
+
+    /** Reserve: queued* -> granted(motion=false) | granted(motion=true) -> ready; or denied / expired. */
+    static final class Reserve extends PendingCall<Reservation> {
+        private final ReservationListener listener;
+        private volatile ReservationGranted grant;
+
+        Reserve(String requestId, ReserveRequest request, TopicPartition partition, ReservationListener listener) {
+            super(requestId, request.library(), request.owner(), partition);
+            this.listener = listener == null ? ReservationListener.NONE : listener;
+        }
+
+        @Override
+        void onEvent(ReservationEvent event) {
+            if (event instanceof ReservationQueued q) {
+                notify(() -> listener.queued(q.position()));
+            } else if (event instanceof ReservationGranted g) {
+                grant = g;
+                if (g.motion()) {
+                    notify(() -> listener.loading(g));
+                } else {
+                    future.complete(Reservation.of(g, requestId));
+                }
+            } else if (event instanceof ReservationReady r) {
+                future.complete(Reservation.of(grant, r, requestId));
+            } else {
+                failUnexpected(event);
+            }
+        }
+
+        @Override
+        ReservationRequest abandonRequest() {
+            ReservationGranted g = grant;
+            // granted but not yet ready: give the drive back; still waiting: leave the queue
+            return g != null ? new ReleaseRequest(library, g.reservationId(), owner, null)
+                    : new CancelRequest(library, requestId, owner);
+        }
+
+        private static void notify(Runnable r) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // a listener's bug must not stop the poll thread
+            }
+        }
+    }
+
+    /** Release and renew: one answer of the expected type, or a denial. */
+    static final class Answer<E extends ReservationEvent> extends PendingCall<E> {
+        private final Class<E> expected;
+
+        Answer(String requestId, String library, Owner owner, TopicPartition partition, Class<E> expected) {
+            super(requestId, library, owner, partition);
+            this.expected = expected;
+        }
+
+        @Override
+        void onEvent(ReservationEvent event) {
+            if (expected.isInstance(event)) {
+                future.complete(expected.cast(event));
+            } else {
+                failUnexpected(event);
+            }
+        }
+    }
+}

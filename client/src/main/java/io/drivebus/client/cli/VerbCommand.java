@@ -1,0 +1,95 @@
+package io.drivebus.client.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drivebus.client.ClientConfig;
+import io.drivebus.client.DrivebusClient;
+import io.drivebus.client.DrivebusException;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Owner;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every verb shares: the owner it acts for, {@code --json}, one client for the call, and turning
+ * errors into one stderr line plus an exit code per reason.
+ */
+abstract class VerbCommand implements Callable<Integer> {
+
+    static final ObjectMapper JSON = MessageCodec.newObjectMapper();
+
+    @ParentCommand
+    DrivebusCommand top;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--owner", paramLabel = "KEY", description = "Owner key (default: your user name).")
+    String ownerKey;
+
+    @Option(names = "--site", paramLabel = "SITE", description = "Owner site (default: this host's name).")
+    String site;
+
+    @Option(names = "--json", description = "Print the result (or the error) as one JSON object on stdout.")
+    boolean json;
+
+    abstract int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) throws Exception;
+
+    /** The verb's --timeout. */
+    abstract Duration timeout();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ClientConfig config = top.clientConfig();
+        if (!config.kafkaProperties().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
+            // an unreachable bus fails the call within its --timeout, not the client's default 15 s
+            long ms = Math.min(timeout().toMillis(), 15_000);
+            config = config.withKafkaProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(ms));
+        }
+        Owner owner = new Owner(ownerKey != null ? ownerKey : config.defaultOwner().key(),
+                site != null ? site : config.defaultOwner().site());
+        try (DrivebusClient client = DrivebusClient.connect(config.withDefaultOwner(owner))) {
+            return execute(client, owner, out, err);
+        } catch (DrivebusException e) {
+            int code = ExitCodes.of(e);
+            if (json) {
+                ObjectNode o = JSON.createObjectNode();
+                o.set("error", JSON.valueToTree(e.error()));
+                o.put("exitCode", code);
+                if (e.requestId() != null) {
+                    o.put("requestId", e.requestId());
+                }
+                out.println(o);
+            }
+            err.println("drivebus: " + e.getMessage());
+            return code;
+        } catch (Exception e) {
+            err.println("drivebus: " + e);
+            return ExitCodes.OTHER;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static String toJson(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
