@@ -1,0 +1,391 @@
+package io.drivebus.inventory.projection;
+
+import io.drivebus.inventory.library.Drive;
+import io.drivebus.inventory.library.DriveKey;
+import io.drivebus.inventory.library.Slot;
+import io.drivebus.inventory.library.SlotKey;
+import io.drivebus.inventory.reservation.Reservation;
+import io.drivebus.inventory.reservation.ReservationState;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.device.CommandOutcome;
+import io.drivebus.schemas.device.DeviceCommandResult;
+import io.drivebus.schemas.device.DriveStatus;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.device.SlotState;
+import io.drivebus.schemas.device.SlotStatus;
+import io.drivebus.schemas.reservation.LeaseRenewed;
+import io.drivebus.schemas.reservation.ReservationBroken;
+import io.drivebus.schemas.reservation.ReservationEvent;
+import io.drivebus.schemas.reservation.ReservationExpired;
+import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationReady;
+import io.drivebus.schemas.reservation.ReservationReleased;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies one decoded event to the read model, inside the caller's transaction. Every method is safe to run again
+ * for the same event (the caller de-duplicates on the envelope id first) and safe against events arriving late:
+ * statuses by sequence, drive and slot changes by agent time, reservations by state rank.
+ */
+@ApplicationScoped
+public class Projector {
+
+    private static final Logger LOG = Logger.getLogger(Projector.class);
+    /** Rows per multi-row insert: keeps a status of thousands of slots well under PostgreSQL's parameter limit. */
+    static final int ROWS_PER_STATEMENT = 500;
+
+    /** Records the event id; false when it was already applied (then nothing else must happen). */
+    public Uni<Boolean> firstTime(Mutiny.Session s, String eventId, String topic) {
+        return s.createNativeQuery("INSERT INTO processed_event (event_id, topic) VALUES (:id, :topic) ON CONFLICT DO NOTHING")
+                .setParameter("id", eventId)
+                .setParameter("topic", topic)
+                .executeUpdate()
+                .map(n -> n == 1);
+    }
+
+    public Uni<Void> apply(Mutiny.Session s, Envelope<? extends Payload> e, String json) {
+        Payload p = e.payload();
+        if (p instanceof LibraryStatus st) {
+            return applyStatus(s, st, e.occurredAt());
+        }
+        if (p instanceof DeviceCommandResult r) {
+            return history(s, e, r.reservationId(), r.drive(), json).chain(() -> applyResult(s, r, e.occurredAt()));
+        }
+        if (p instanceof ReservationEvent r) {
+            return history(s, e, reservationId(r), driveOf(r), json).chain(() -> applyReservation(s, e, r));
+        }
+        LOG.debugf("nothing to project for %s", e.type());
+        return Uni.createFrom().voidItem();
+    }
+
+    /** A tombstone on the compacted status topic: the library is gone (its drives and slots go with it). */
+    public Uni<Void> removeLibrary(Mutiny.Session s, String library) {
+        return s.createNativeQuery("DELETE FROM library WHERE id = :id").setParameter("id", library).executeUpdate()
+                .invoke(n -> LOG.infof("library %s removed (tombstone), %d row(s)", library, n))
+                .replaceWithVoid();
+    }
+
+    // ---- device status --------------------------------------------------------------------------------------
+
+    Uni<Void> applyStatus(Mutiny.Session s, LibraryStatus st, Instant at) {
+        String sql = """
+                INSERT INTO library (id, host, driver, vendor, fast_search, heartbeat_interval_ms, status_sequence, last_status_at)
+                VALUES (:id, CAST(:host AS varchar), CAST(:driver AS varchar), CAST(:vendor AS varchar), :fast, :hb, :seq, :at)
+                ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, driver = EXCLUDED.driver, vendor = EXCLUDED.vendor,
+                    fast_search = EXCLUDED.fast_search, heartbeat_interval_ms = EXCLUDED.heartbeat_interval_ms,
+                    status_sequence = EXCLUDED.status_sequence, last_status_at = EXCLUDED.last_status_at
+                WHERE library.status_sequence < EXCLUDED.status_sequence""";
+        return s.createNativeQuery(sql)
+                .setParameter("id", st.library())
+                .setParameter("host", st.host())
+                .setParameter("driver", st.driver())
+                .setParameter("vendor", st.vendor())
+                .setParameter("fast", st.fastSearch())
+                .setParameter("hb", st.heartbeatIntervalMs())
+                .setParameter("seq", st.sequence())
+                .setParameter("at", at)
+                .executeUpdate()
+                .chain(n -> {
+                    if (n == 0) {
+                        // at or below the stored sequence: an older status delivered late, or a duplicate
+                        LOG.debugf("stale status of %s (sequence %d) ignored", st.library(), st.sequence());
+                        return Uni.createFrom().voidItem();
+                    }
+                    return upsertDrives(s, st, at).chain(() -> upsertSlots(s, st.library(), st.slots(), 0, at));
+                });
+    }
+
+    private Uni<Void> upsertDrives(Mutiny.Session s, LibraryStatus st, Instant at) {
+        List<DriveStatus> drives = st.drives() == null ? List.of() : st.drives();
+        Uni<Integer> upsert = Uni.createFrom().item(0);
+        if (!drives.isEmpty()) {
+            StringBuilder sql = new StringBuilder("INSERT INTO drive (library_id, drive_id, device_path, state, media_type, label, "
+                    + "barcode, source_slot, error, highest_token, state_at) VALUES ");
+            for (int i = 0; i < drives.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(:lib, :d").append(i).append(", CAST(:p").append(i).append(" AS varchar), :s")
+                        .append(i).append(", CAST(:m").append(i).append(" AS varchar), CAST(:l").append(i).append(" AS varchar), CAST(:b")
+                        .append(i).append(" AS varchar), CAST(:ss").append(i).append(" AS integer), CAST(:e").append(i)
+                        .append(" AS varchar), :t").append(i).append(", :at)");
+            }
+            // a row changed by a command result newer than this status keeps that newer state
+            sql.append(" ON CONFLICT (library_id, drive_id) DO UPDATE SET device_path = EXCLUDED.device_path, state = EXCLUDED.state, "
+                    + "media_type = EXCLUDED.media_type, label = EXCLUDED.label, barcode = EXCLUDED.barcode, "
+                    + "source_slot = EXCLUDED.source_slot, error = EXCLUDED.error, "
+                    + "highest_token = GREATEST(drive.highest_token, EXCLUDED.highest_token), state_at = EXCLUDED.state_at "
+                    + "WHERE drive.state_at IS NULL OR drive.state_at <= EXCLUDED.state_at");
+            Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("lib", st.library()).setParameter("at", at);
+            for (int i = 0; i < drives.size(); i++) {
+                DriveStatus d = drives.get(i);
+                q.setParameter("d" + i, d.id())
+                        .setParameter("p" + i, d.devicePath())
+                        .setParameter("s" + i, d.state().name())
+                        .setParameter("m" + i, d.mediaType())
+                        .setParameter("l" + i, d.label())
+                        .setParameter("b" + i, d.barcode())
+                        .setParameter("ss" + i, d.sourceSlot())
+                        .setParameter("e" + i, d.error())
+                        .setParameter("t" + i, d.highestToken());
+            }
+            upsert = q.executeUpdate();
+        }
+        // drives the agent no longer reports (older than this status) are gone
+        return upsert.chain(() -> s.createNativeQuery("DELETE FROM drive WHERE library_id = :lib AND (state_at IS NULL OR state_at < :at)")
+                .setParameter("lib", st.library()).setParameter("at", at).executeUpdate()).replaceWithVoid();
+    }
+
+    private Uni<Void> upsertSlots(Mutiny.Session s, String library, List<SlotStatus> all, int from, Instant at) {
+        List<SlotStatus> slots = all == null ? List.of() : all;
+        if (from >= slots.size()) {
+            return s.createNativeQuery("DELETE FROM slot WHERE library_id = :lib AND (state_at IS NULL OR state_at < :at)")
+                    .setParameter("lib", library).setParameter("at", at).executeUpdate().replaceWithVoid();
+        }
+        List<SlotStatus> chunk = slots.subList(from, Math.min(slots.size(), from + ROWS_PER_STATEMENT));
+        StringBuilder sql = new StringBuilder("INSERT INTO slot (library_id, slot, state, label, barcode, import_export, state_at) VALUES ");
+        for (int i = 0; i < chunk.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(:lib, :n").append(i).append(", :s").append(i).append(", CAST(:l").append(i)
+                    .append(" AS varchar), CAST(:b").append(i).append(" AS varchar), :x").append(i).append(", :at)");
+        }
+        sql.append(" ON CONFLICT (library_id, slot) DO UPDATE SET state = EXCLUDED.state, label = EXCLUDED.label, "
+                + "barcode = EXCLUDED.barcode, import_export = EXCLUDED.import_export, state_at = EXCLUDED.state_at "
+                + "WHERE slot.state_at IS NULL OR slot.state_at <= EXCLUDED.state_at");
+        Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("lib", library).setParameter("at", at);
+        for (int i = 0; i < chunk.size(); i++) {
+            SlotStatus sl = chunk.get(i);
+            q.setParameter("n" + i, sl.slot())
+                    .setParameter("s" + i, sl.state().name())
+                    .setParameter("l" + i, sl.label())
+                    .setParameter("b" + i, sl.barcode())
+                    .setParameter("x" + i, sl.importExport());
+        }
+        return q.executeUpdate().chain(() -> upsertSlots(s, library, slots, from + chunk.size(), at));
+    }
+
+    // ---- device command results -----------------------------------------------------------------------------
+
+    Uni<Void> applyResult(Mutiny.Session s, DeviceCommandResult r, Instant at) {
+        if (r.outcome() != CommandOutcome.done || r.drive() == null) {
+            // failed or refused: nothing moved for sure; the agent's next status tells what the hardware looks like
+            return Uni.createFrom().voidItem();
+        }
+        return s.find(Drive.class, new DriveKey(r.library(), r.drive())).chain(d -> {
+            if (d == null) {
+                LOG.debugf("result for unknown drive %s/%s: history only until the library's status arrives", r.library(), r.drive());
+                return Uni.createFrom().voidItem();
+            }
+            // the agent ran the command under this token, so it has seen it
+            d.highestToken = Math.max(d.highestToken, r.token());
+            if (!d.olderThan(at)) {
+                return Uni.createFrom().voidItem();
+            }
+            return switch (r.action()) {
+                case load -> load(s, d, r, at);
+                case unload, eject -> unload(s, d, r, at);
+                case label, read_label -> {
+                    if (r.label() != null) {
+                        d.label = r.label();
+                        d.barcode = r.barcode() != null ? r.barcode() : d.barcode;
+                        d.stateAt = at;
+                    }
+                    yield Uni.createFrom().voidItem();
+                }
+                default -> Uni.createFrom().voidItem();
+            };
+        });
+    }
+
+    private Uni<Void> load(Mutiny.Session s, Drive d, DeviceCommandResult r, Instant at) {
+        // a volume that was in the drive went back to its source slot before this one came in
+        Uni<Void> putBack = Uni.createFrom().voidItem();
+        if (d.label != null && d.sourceSlot != null && !Objects.equals(d.sourceSlot, r.slot()) && !Objects.equals(d.label, r.label())) {
+            putBack = fillSlot(s, d.libraryId, d.sourceSlot, d.label, d.barcode, at);
+        }
+        d.state = "loaded";
+        d.label = r.label();
+        d.barcode = r.barcode();
+        d.sourceSlot = r.slot();
+        d.error = null;
+        d.stateAt = at;
+        if (r.slot() == null) {
+            return putBack;
+        }
+        return putBack.chain(() -> s.find(Slot.class, new SlotKey(d.libraryId, r.slot()))).invoke(slot -> {
+            if (slot != null && slot.olderThan(at)) {
+                slot.state = SlotState.EMPTY.name();
+                slot.label = null;
+                slot.barcode = null;
+                slot.stateAt = at;
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<Void> unload(Mutiny.Session s, Drive d, DeviceCommandResult r, Instant at) {
+        Integer target = r.slot() != null ? r.slot() : d.sourceSlot;
+        String label = r.label() != null ? r.label() : d.label;
+        String barcode = r.barcode() != null ? r.barcode() : d.barcode;
+        d.state = "empty";
+        d.label = null;
+        d.barcode = null;
+        d.sourceSlot = null;
+        d.error = null;
+        d.stateAt = at;
+        return target == null ? Uni.createFrom().voidItem() : fillSlot(s, d.libraryId, target, label, barcode, at);
+    }
+
+    private Uni<Void> fillSlot(Mutiny.Session s, String library, int slotNo, String label, String barcode, Instant at) {
+        return s.find(Slot.class, new SlotKey(library, slotNo)).invoke(slot -> {
+            if (slot != null && slot.olderThan(at)) {
+                slot.state = SlotState.FULL.name();
+                slot.label = label;
+                slot.barcode = barcode;
+                slot.stateAt = at;
+            }
+        }).replaceWithVoid();
+    }
+
+    // ---- reservation events ---------------------------------------------------------------------------------
+
+    Uni<Void> applyReservation(Mutiny.Session s, Envelope<? extends Payload> e, ReservationEvent ev) {
+        Instant at = e.occurredAt();
+        if (ev instanceof ReservationGranted g) {
+            return upsert(s, g.reservationId(), g.library(), at, r -> {
+                r.identify(g.owner(), g.drive(), g.slot(), g.label(), g.token());
+                r.job = r.job != null ? r.job : g.job();
+                r.host = r.host != null ? r.host : g.host();
+                r.devicePath = r.devicePath != null ? r.devicePath : g.devicePath();
+                // the grant answers the reserve request: its correlation id is the request id
+                r.correlationId = r.correlationId != null ? r.correlationId : e.correlationId();
+                r.extendLease(g.leaseExpiresAt(), at);
+                r.advanceTo(ReservationState.granted, at);
+            });
+        }
+        if (ev instanceof ReservationReady rd) {
+            return upsert(s, rd.reservationId(), rd.library(), at, r -> {
+                r.identify(rd.owner(), rd.drive(), rd.slot(), rd.label(), rd.token());
+                // ready is the agent-verified truth about the device and the volume
+                r.devicePath = rd.devicePath() != null ? rd.devicePath() : r.devicePath;
+                r.barcode = rd.barcode() != null ? rd.barcode() : r.barcode;
+                r.correlationId = r.correlationId != null ? r.correlationId : e.correlationId();
+                r.extendLease(rd.leaseExpiresAt(), at);
+                r.advanceTo(ReservationState.ready, at);
+            });
+        }
+        if (ev instanceof ReservationReleased rl) {
+            return upsert(s, rl.reservationId(), rl.library(), at, r -> {
+                r.identify(rl.owner(), rl.drive(), null, null, rl.token());
+                if (r.advanceTo(ReservationState.released, at)) {
+                    r.endReason = "released by " + rl.owner();
+                }
+            });
+        }
+        if (ev instanceof ReservationExpired ex) {
+            if (ex.reservationId() == null) {
+                return Uni.createFrom().voidItem(); // a waiter timed out: no reservation existed
+            }
+            return upsert(s, ex.reservationId(), ex.library(), at, r -> {
+                r.identify(ex.owner(), ex.drive(), null, null, ex.token());
+                if (r.advanceTo(ReservationState.expired, at)) {
+                    r.endReason = ex.what() == null ? "expired" : ex.what() + " expired";
+                }
+            });
+        }
+        if (ev instanceof ReservationBroken b) {
+            return upsert(s, b.reservationId(), b.library(), at, r -> {
+                r.identify(b.owner(), b.drive(), null, null, b.token());
+                if (r.advanceTo(ReservationState.broken, at)) {
+                    r.endReason = "broken by " + b.operator() + (b.scope() == null ? "" : " (" + b.scope() + ")")
+                            + (b.reason() == null ? "" : ": " + b.reason());
+                }
+            });
+        }
+        if (ev instanceof LeaseRenewed lr) {
+            return s.find(Reservation.class, lr.reservationId()).invoke(r -> {
+                if (r != null) {
+                    r.extendLease(lr.leaseExpiresAt(), at);
+                }
+            }).replaceWithVoid();
+        }
+        // queued, denied, cancelled: they concern requests, not reservations; kept in the history
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> upsert(Mutiny.Session s, String id, String library, Instant at, java.util.function.Consumer<Reservation> change) {
+        return s.find(Reservation.class, id).chain(found -> {
+            if (found != null) {
+                change.accept(found);
+                return Uni.createFrom().voidItem();
+            }
+            Reservation r = Reservation.create(id, library, at);
+            change.accept(r);
+            return s.persist(r);
+        });
+    }
+
+    // ---- history --------------------------------------------------------------------------------------------
+
+    private Uni<Void> history(Mutiny.Session s, Envelope<?> e, String reservationId, String drive, String json) {
+        return s.createNativeQuery("""
+                INSERT INTO event_history (event_id, library_id, type, occurred_at, reservation_id, drive_id, correlation_id, json)
+                VALUES (:id, :lib, :type, :at, CAST(:rid AS varchar), CAST(:drive AS varchar), CAST(:cid AS varchar), CAST(:json AS jsonb))""")
+                .setParameter("id", e.id())
+                .setParameter("lib", e.payload().library())
+                .setParameter("type", e.type())
+                .setParameter("at", e.occurredAt())
+                .setParameter("rid", reservationId)
+                .setParameter("drive", drive)
+                .setParameter("cid", e.correlationId())
+                .setParameter("json", json)
+                .executeUpdate()
+                .replaceWithVoid();
+    }
+
+    static String reservationId(ReservationEvent ev) {
+        if (ev instanceof ReservationGranted g) {
+            return g.reservationId();
+        }
+        if (ev instanceof ReservationReady r) {
+            return r.reservationId();
+        }
+        if (ev instanceof ReservationReleased r) {
+            return r.reservationId();
+        }
+        if (ev instanceof ReservationExpired r) {
+            return r.reservationId();
+        }
+        if (ev instanceof ReservationBroken r) {
+            return r.reservationId();
+        }
+        if (ev instanceof LeaseRenewed r) {
+            return r.reservationId();
+        }
+        if (ev instanceof io.drivebus.schemas.reservation.ReservationDenied d) {
+            return d.reservationId();
+        }
+        return null;
+    }
+
+    static String driveOf(ReservationEvent ev) {
+        if (ev instanceof ReservationGranted g) {
+            return g.drive();
+        }
+        if (ev instanceof ReservationReady r) {
+            return r.drive();
+        }
+        if (ev instanceof ReservationReleased r) {
+            return r.drive();
+        }
+        if (ev instanceof ReservationExpired r) {
+            return r.drive();
+        }
+        if (ev instanceof ReservationBroken r) {
+            return r.drive();
+        }
+        return null;
+    }
+}
