@@ -43,36 +43,38 @@ class ReservationOnBrokerTest {
     @Test
     void grantsLoadsAndAnswersOnTheRealBroker() throws Exception {
         String bootstrap = KafkaTestResource.bootstrap();
+        // a library of its own, so a broker given by DRIVEBUS_KAFKA_BOOTSTRAP may hold earlier runs' records
+        String lib = "itlib-" + Long.toHexString(System.nanoTime());
         awaitRunning();
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
                 TopicReader events = new TopicReader(bootstrap, Topics.RESERVATION_EVENTS);
                 TopicReader commands = new TopicReader(bootstrap, Topics.DEVICE_COMMANDS);
                 TopicReader dlq = new TopicReader(bootstrap, Topics.dlq(Topics.RESERVATION_REQUESTS))) {
-            send(producer, Topics.DEVICE_STATUS, "itlib",
-                    codec.encode(Envelope.of("agent", null, Fixtures.status("itlib", 1, 6, List.of(Fixtures.empty("d0"))))));
+            send(producer, Topics.DEVICE_STATUS, lib,
+                    codec.encode(Envelope.of("agent", null, Fixtures.status(lib, 1, 6, List.of(Fixtures.empty("d0"))))));
 
             // garbage first: it must be dead-lettered with its reason and must not stop the processor
-            send(producer, Topics.RESERVATION_REQUESTS, "itlib", "{\"type\":\"reserve\"".getBytes(StandardCharsets.UTF_8));
-            var dead = dlq.await(r -> "itlib".equals(r.key()), WAIT);
+            send(producer, Topics.RESERVATION_REQUESTS, lib, "{\"type\":\"reserve\"".getBytes(StandardCharsets.UTF_8));
+            var dead = dlq.await(r -> lib.equals(r.key()), WAIT);
             String reason = new String(dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
             assertEquals(true, reason.startsWith("not JSON"), reason);
 
-            Envelope<ReserveRequest> req = Envelope.of("it", null, ReserveRequest.bySlot("itlib", Fixtures.ALICE, 2));
-            send(producer, Topics.RESERVATION_REQUESTS, "itlib", codec.encode(req));
+            Envelope<ReserveRequest> req = Envelope.of("it", null, ReserveRequest.bySlot(lib, Fixtures.ALICE, 2));
+            send(producer, Topics.RESERVATION_REQUESTS, lib, codec.encode(req));
             Envelope<? extends Payload> granted = answer(events, req.id());
             assertInstanceOf(ReservationGranted.class, granted.payload());
 
             var cmdRecord = commands.await(r -> "h1".equals(r.key()) && req.id().equals(codec.decode(r.value()).correlationId()), WAIT);
             Envelope<? extends Payload> cmd = codec.decode(cmdRecord.value());
             DeviceCommand load = (DeviceCommand) cmd.payload();
-            send(producer, Topics.DEVICE_EVENTS, "itlib", codec.encode(Envelope.of("agent", cmd.id(),
-                    Fixtures.loadDone("itlib", cmd.id(), load.drive(), load.token(), 2, load.reservationId()))));
+            send(producer, Topics.DEVICE_EVENTS, lib, codec.encode(Envelope.of("agent", cmd.id(),
+                    Fixtures.loadDone(lib, cmd.id(), load.drive(), load.token(), 2, load.reservationId()))));
             ReservationReady ready = (ReservationReady) answer(events, req.id()).payload();
             assertEquals("VOL002", ready.label());
             assertEquals(load.token(), ready.token());
 
-            Envelope<ReserveRequest> second = Envelope.of("it", null, ReserveRequest.bySlot("itlib", Fixtures.BOB, 2));
-            send(producer, Topics.RESERVATION_REQUESTS, "itlib", codec.encode(second));
+            Envelope<ReserveRequest> second = Envelope.of("it", null, ReserveRequest.bySlot(lib, Fixtures.BOB, 2));
+            send(producer, Topics.RESERVATION_REQUESTS, lib, codec.encode(second));
             ReservationDenied denied = (ReservationDenied) answer(events, second.id()).payload();
             assertEquals(ErrorReason.volinuse, denied.error().reason());
             assertEquals(Fixtures.ALICE, denied.error().holder());

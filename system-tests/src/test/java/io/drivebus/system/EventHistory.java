@@ -1,0 +1,171 @@
+package io.drivebus.system;
+
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.InvalidMessageException;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.device.DeviceCommand;
+import io.drivebus.schemas.reservation.ReservationBroken;
+import io.drivebus.schemas.reservation.ReservationCancelled;
+import io.drivebus.schemas.reservation.ReservationDenied;
+import io.drivebus.schemas.reservation.ReservationEvent;
+import io.drivebus.schemas.reservation.ReservationExpired;
+import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationReady;
+import io.drivebus.schemas.reservation.ReservationReleased;
+import io.drivebus.schemas.reservation.ExpiryKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The committed history of a topic, read from the beginning, and DESIGN.md's invariants checked on it. Each
+ * method returns the violations it found (empty = holds), so a failure says exactly what went wrong.
+ */
+final class EventHistory {
+    final List<Envelope<? extends Payload>> messages = new ArrayList<>();
+
+    static EventHistory read(String bootstrap, String topic) {
+        EventHistory h = new EventHistory();
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            // per partition, in offset order: a library's history is one partition's order
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    try {
+                        h.messages.add(MessageCodec.get().decode(r.value()));
+                    } catch (InvalidMessageException e) {
+                        // not ours to judge here
+                    }
+                }
+            }
+        }
+        return h;
+    }
+
+    /** Invariant 2: every request got exactly one final answer (ready, denied, expired, cancelled, or an immediate grant). */
+    List<String> requestsAnsweredExactlyOnce(Set<String> requestIds) {
+        Map<String, Integer> finals = new HashMap<>();
+        for (Envelope<? extends Payload> e : messages) {
+            if (e.payload() instanceof ReservationEvent ev && e.correlationId() != null && isFinal(ev)) {
+                finals.merge(e.correlationId(), 1, Integer::sum);
+            }
+        }
+        List<String> v = new ArrayList<>();
+        for (String id : requestIds) {
+            int n = finals.getOrDefault(id, 0);
+            if (n != 1) {
+                v.add("request " + id + " answered " + n + " times");
+            }
+        }
+        return v;
+    }
+
+    private static boolean isFinal(ReservationEvent ev) {
+        return ev instanceof ReservationReady || ev instanceof ReservationDenied || ev instanceof ReservationCancelled
+                || ev instanceof ReservationReleased || ev instanceof io.drivebus.schemas.reservation.LeaseRenewed
+                || ev instanceof ReservationBroken
+                || ev instanceof ReservationExpired x && x.what() == ExpiryKind.wait;
+    }
+
+    /**
+     * Invariant 1 (maxConcurrentJobs = 1 here): replaying grants and endings per library in order, no drive and no
+     * volume is ever held by two reservations at once.
+     */
+    List<String> noDoubleGrant() {
+        Map<String, String> driveHolder = new HashMap<>();
+        Map<String, String> volumeHolder = new HashMap<>();
+        Map<String, String[]> held = new HashMap<>();
+        List<String> v = new ArrayList<>();
+        for (Envelope<? extends Payload> e : messages) {
+            Payload p = e.payload();
+            if (p instanceof ReservationGranted g) {
+                String dk = g.library() + "/" + g.drive();
+                String vk = g.library() + "/" + g.label();
+                if (driveHolder.containsKey(dk)) {
+                    v.add("drive " + dk + " granted to " + g.reservationId() + " while held by " + driveHolder.get(dk));
+                }
+                if (g.label() != null && volumeHolder.containsKey(vk)) {
+                    v.add("volume " + vk + " granted to " + g.reservationId() + " while held by " + volumeHolder.get(vk));
+                }
+                driveHolder.put(dk, g.reservationId());
+                if (g.label() != null) {
+                    volumeHolder.put(vk, g.reservationId());
+                }
+                held.put(g.reservationId(), new String[] {dk, g.label() == null ? null : vk});
+            } else if (endsReservation(e)) {
+                String id = reservationIdOf(p);
+                String[] keys = held.remove(id);
+                if (keys != null) {
+                    driveHolder.remove(keys[0], id);
+                    if (keys[1] != null) {
+                        volumeHolder.remove(keys[1], id);
+                    }
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Released, broken, lease expired, or a failed load (a denial answering the reserve request itself). */
+    private static boolean endsReservation(Envelope<? extends Payload> e) {
+        Payload p = e.payload();
+        return p instanceof ReservationReleased || p instanceof ReservationBroken
+                || p instanceof ReservationExpired x && x.what() == ExpiryKind.lease
+                || p instanceof ReservationDenied d && d.reservationId() != null && d.reservationId().equals(e.correlationId());
+    }
+
+    private static String reservationIdOf(Payload p) {
+        if (p instanceof ReservationReleased r) {
+            return r.reservationId();
+        } else if (p instanceof ReservationBroken b) {
+            return b.reservationId();
+        } else if (p instanceof ReservationExpired x) {
+            return x.reservationId();
+        }
+        return ((ReservationDenied) p).reservationId();
+    }
+
+    /** Invariant 3, service side: per drive, each grant's token is above every earlier one. */
+    List<String> tokensIncreasePerDrive() {
+        Map<String, Long> last = new HashMap<>();
+        List<String> v = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Envelope<? extends Payload> e : messages) {
+            if (e.payload() instanceof ReservationGranted g && seen.add(g.reservationId())) {
+                String dk = g.library() + "/" + g.drive();
+                Long before = last.get(dk);
+                if (before != null && g.token() <= before) {
+                    v.add("drive " + dk + ": token " + g.token() + " after " + before);
+                }
+                last.put(dk, g.token());
+            } else if (e.payload() instanceof DeviceCommand c) {
+                String dk = c.library() + "/" + c.drive();
+                Long before = last.get(dk);
+                if (before != null && c.token() < before) {
+                    v.add("command for " + dk + " under token " + c.token() + " after " + before);
+                }
+            }
+        }
+        return v;
+    }
+}
