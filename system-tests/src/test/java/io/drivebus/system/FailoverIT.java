@@ -46,7 +46,18 @@ class FailoverIT {
                 DrivebusClient client = DrivebusClient.connect(ClientConfig.of(stack.bootstrap()).withSource("failover-test"))) {
             List<ServiceProcess> instances = new ArrayList<>();
             instances.add(stack.service("reservation-service"));
-            instances.add(stack.startReservationService("reservation-service-b", Ports.free()).awaitReady(Duration.ofSeconds(120)));
+            ServiceProcess second = stack.startReservationService("reservation-service-b", Ports.free());
+            try {
+                instances.add(second.awaitReady(Duration.ofSeconds(120)));
+                run(stack, client, instances);
+            } finally {
+                second.close(); // not the stack's own: it would outlive the test
+            }
+        }
+    }
+
+    private void run(LocalStack stack, DrivebusClient client, List<ServiceProcess> instances) throws Exception {
+        {
 
             Set<String> requestIds = ConcurrentHashMap.newKeySet();
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
