@@ -5,6 +5,8 @@ import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.schemas.reservation.BreakRequest;
 import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ChangerRequest;
+import io.drivebus.schemas.reservation.ChangerResult;
 import io.drivebus.schemas.reservation.LeaseRenewed;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
@@ -32,6 +34,7 @@ public enum MessageType {
     RENEW("renew", Topics.RESERVATION_REQUESTS, RenewRequest.class),
     CANCEL("cancel", Topics.RESERVATION_REQUESTS, CancelRequest.class),
     BREAK("break", Topics.RESERVATION_REQUESTS, BreakRequest.class),
+    CHANGER("changer", Topics.RESERVATION_REQUESTS, ChangerRequest.class),
 
     QUEUED("queued", Topics.RESERVATION_EVENTS, ReservationQueued.class),
     GRANTED("granted", Topics.RESERVATION_EVENTS, ReservationGranted.class),
@@ -42,6 +45,7 @@ public enum MessageType {
     BROKEN("broken", Topics.RESERVATION_EVENTS, ReservationBroken.class),
     CANCELLED("cancelled", Topics.RESERVATION_EVENTS, ReservationCancelled.class),
     RENEWED("renewed", Topics.RESERVATION_EVENTS, LeaseRenewed.class),
+    CHANGER_RESULT("changer-result", Topics.RESERVATION_EVENTS, ChangerResult.class),
 
     DEVICE_COMMAND("device-command", Topics.DEVICE_COMMANDS, DeviceCommand.class),
     DEVICE_RESULT("device-result", Topics.DEVICE_EVENTS, DeviceCommandResult.class),

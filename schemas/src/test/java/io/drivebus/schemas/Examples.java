@@ -43,6 +43,8 @@ final class Examples {
             case RENEW -> new RenewRequest("lib1", "r-1", OWNER, 300_000L);
             case CANCEL -> new CancelRequest("lib1", "req-1", OWNER);
             case BREAK -> new BreakRequest("lib1", "r-1", OPERATOR, BreakScope.any, "job hung");
+            case CHANGER -> new io.drivebus.schemas.reservation.ChangerRequest("lib1", OPERATOR,
+                    io.drivebus.schemas.reservation.ChangerOp.move, "d0", "3=VOL003", 3, 4);
             case QUEUED -> new ReservationQueued("lib1", OWNER, 2);
             case GRANTED -> new ReservationGranted("lib1", "r-1", OWNER, "nightly", "d0", "host1", "/dev/nst0", 3, "VOL003", 7, AT, true);
             case READY -> new ReservationReady("lib1", "r-1", OWNER, "d0", "/dev/nst0", 3, "VOL003", "VOL003L8", 7, AT);
@@ -53,6 +55,8 @@ final class Examples {
             case BROKEN -> new ReservationBroken("lib1", "r-1", OWNER, OPERATOR, BreakScope.site, "stuck", "d0", 7);
             case CANCELLED -> new ReservationCancelled("lib1", OWNER);
             case RENEWED -> new LeaseRenewed("lib1", "r-1", OWNER, AT);
+            case CHANGER_RESULT -> new io.drivebus.schemas.reservation.ChangerResult("lib1", OPERATOR,
+                    io.drivebus.schemas.reservation.ChangerOp.info, 1, 10, "drivebus vtape", true, List.of(3, 4), "d0");
             case DEVICE_COMMAND -> new DeviceCommand("lib1", "host1", "d0", DeviceAction.load, 7, 3, null, "VOL003", null, false, "r-1");
             case DEVICE_RESULT -> new DeviceCommandResult("lib1", "c-1", "host1", "d0", DeviceAction.load, 7, CommandOutcome.failed,
                     DrivebusError.failed(ErrorReason.device, "Storage Element 3 is Empty"), 3, "VOL003", "VOL003L8", "r-1");

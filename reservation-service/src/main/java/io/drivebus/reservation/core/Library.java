@@ -31,6 +31,13 @@ public final class Library {
     final List<Waiter> queue = new ArrayList<>();
     /** Arrival counter for the queue. */
     long arrivals;
+    /**
+     * Labels an operator recorded with {@code update N=LABEL} ("" for {@code N=}, forgotten). They win over the
+     * agent's reports until the slot is rescanned, as Amanda's changer state does until the next scan.
+     */
+    final Map<Integer, String> labelOverrides = new java.util.HashMap<>();
+    /** Changer operations waiting for their command's result, by command id. */
+    final Map<String, PendingChange> pendingChanges = new LinkedHashMap<>();
 
     Library() {
     }
@@ -74,6 +81,20 @@ public final class Library {
 
     public List<Waiter> queue() {
         return queue;
+    }
+
+    /** The label a slot is known by: an operator's record if any, else the agent's. Null when forgotten or unknown. */
+    String labelOf(Slot s) {
+        String o = labelOverrides.get(s.number);
+        if (o != null) {
+            return o.isEmpty() ? null : o;
+        }
+        return s.label;
+    }
+
+    /** Amanda's num_slots: storage slots, not import/export ones. */
+    public int numSlots() {
+        return (int) slots.values().stream().filter(s -> !s.importExport).count();
     }
 
     public int currentSlot() {

@@ -15,6 +15,9 @@ import io.drivebus.schemas.device.SlotStatus;
 import io.drivebus.schemas.reservation.BreakRequest;
 import io.drivebus.schemas.reservation.BreakScope;
 import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ChangerOp;
+import io.drivebus.schemas.reservation.ChangerRequest;
+import io.drivebus.schemas.reservation.ChangerResult;
 import io.drivebus.schemas.reservation.ExpiryKind;
 import io.drivebus.schemas.reservation.LeaseRenewed;
 import io.drivebus.schemas.reservation.Relative;
@@ -80,6 +83,8 @@ public final class ReservationCore {
             breakReservation(lib, requestId, r, now, out);
         } else if (request instanceof CancelRequest r) {
             cancel(lib, requestId, r, now, out);
+        } else if (request instanceof ChangerRequest r) {
+            changer(lib, requestId, r, now, out);
         }
         return out;
     }
@@ -118,6 +123,9 @@ public final class ReservationCore {
         }
         if (vol == null) {
             return DrivebusError.failed(ErrorReason.notimpl, "a reserve must name a slot, a label or current/next");
+        }
+        if (vol.slot != null && slotInMotion(lib, vol.slot)) {
+            return DrivebusError.failed(ErrorReason.volinuse, "slot " + vol.slot + " of library " + lib.id + " is being moved");
         }
         Reservation holder = holderOf(lib, vol);
         if (holder != null) {
@@ -213,8 +221,8 @@ public final class ReservationCore {
                 }
             }
             for (Slot s : lib.slots.values()) {
-                if (s.state == SlotState.FULL && req.label().equals(s.label)) {
-                    return Optional.of(new VolumeLocation(s.number, s.label, null));
+                if (s.state != SlotState.EMPTY && req.label().equals(lib.labelOf(s))) {
+                    return Optional.of(new VolumeLocation(s.number, lib.labelOf(s), null));
                 }
             }
             throw new Denial(DrivebusError.failed(ErrorReason.notfound, "volume '" + req.label() + "' is not in library " + lib.id));
@@ -239,7 +247,7 @@ public final class ReservationCore {
         if (s.state == SlotState.EMPTY) {
             throw new Denial(DrivebusError.failed(ErrorReason.empty, "slot " + number + " of library " + lib.id + " is empty"));
         }
-        return new VolumeLocation(number, s.label, null);
+        return new VolumeLocation(number, lib.labelOf(s), null);
     }
 
     /** Amanda's relative slots: {@code current}, or {@code next} wrapping past the last slot, skipping except_slots. */
@@ -397,6 +405,157 @@ public final class ReservationCore {
         return d;
     }
 
+    // ---------------------------------------------------------------- changer operations
+
+    /** Amanda's changer operations. None of them ever drops or disturbs a live reservation. */
+    private void changer(Library lib, String requestId, ChangerRequest req, Instant now, List<Output> out) {
+        switch (req.op()) {
+            case info -> changerDone(out, lib, requestId, req.owner(), req.op(), List.of(), null);
+            case reset -> {
+                // unlike chg-multi's reset, live reservations stay: only the current slot moves
+                lib.currentSlot = lib.slots.isEmpty() ? 1 : lib.slots.firstKey();
+                changerDone(out, lib, requestId, req.owner(), req.op(), List.of(lib.currentSlot), null);
+            }
+            case eject -> eject(lib, requestId, req, out);
+            case move -> move(lib, requestId, req, out);
+            case update -> update(lib, requestId, req, now, out);
+        }
+    }
+
+    /** Unloads a drive nobody holds. The eject runs under a new token: it fences off anything issued before it. */
+    private void eject(Library lib, String requestId, ChangerRequest req, List<Output> out) {
+        if (req.drive() == null) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, "eject needs a drive"));
+            return;
+        }
+        Drive d = lib.drives.get(req.drive());
+        if (d == null) {
+            deny(out, lib, requestId, null, req.owner(),
+                    DrivebusError.failed(ErrorReason.notfound, "library " + lib.id + " has no drive '" + req.drive() + "'"));
+            return;
+        }
+        if (d.reservationId != null) {
+            Reservation r = lib.reservations.get(d.reservationId);
+            deny(out, lib, requestId, null, req.owner(), new DrivebusError(io.drivebus.schemas.ErrorKind.failed, ErrorReason.driveinuse,
+                    "drive " + d.id + " is reserved by " + r.owner + " (reservation " + r.id + ")", r.slot, d.id, r.owner, r.id));
+            return;
+        }
+        if (d.pendingCommandId != null) {
+            deny(out, lib, requestId, null, req.owner(),
+                    DrivebusError.failed(ErrorReason.driveinuse, "drive " + d.id + " has a motion in progress"));
+            return;
+        }
+        if (d.state == DriveState.empty) {
+            changerDone(out, lib, requestId, req.owner(), req.op(), List.of(), d.id);
+            return;
+        }
+        String commandId = ids.get();
+        d.pendingCommandId = commandId;
+        d.pendingToken = d.nextToken();
+        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.eject, req.owner(),
+                d.sourceSlot == null ? List.of() : List.of(d.sourceSlot), d.id));
+        out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, d.pendingToken, null)));
+    }
+
+    /** Moves a volume between slots; neither the volume nor the slots may be in use. */
+    private void move(Library lib, String requestId, ChangerRequest req, List<Output> out) {
+        Integer from = req.fromSlot();
+        Integer to = req.toSlot();
+        DrivebusError why = null;
+        if (from == null || to == null || from.equals(to)) {
+            why = DrivebusError.failed(ErrorReason.invalid, "move needs two different slots, fromSlot and toSlot");
+        } else if (!lib.slots.containsKey(from) || !lib.slots.containsKey(to)) {
+            why = DrivebusError.failed(ErrorReason.invalid, "library " + lib.id + " has no slot " + (lib.slots.containsKey(from) ? to : from));
+        } else if (lib.slots.get(from).state == SlotState.EMPTY) {
+            why = DrivebusError.failed(ErrorReason.empty, "slot " + from + " is empty");
+        } else if (lib.slots.get(to).state != SlotState.EMPTY) {
+            why = DrivebusError.failed(ErrorReason.invalid, "slot " + to + " is not empty");
+        } else if (slotInMotion(lib, from) || slotInMotion(lib, to)) {
+            why = DrivebusError.failed(ErrorReason.volinuse, "slot " + from + " or " + to + " is being moved");
+        } else {
+            Reservation holder = holderOf(lib, new VolumeLocation(from, lib.labelOf(lib.slots.get(from)), null));
+            if (holder != null) {
+                why = DrivebusError.volumeInUse(from, holder.drive, holder.owner, holder.id,
+                        "the volume in slot " + from + " is reserved by " + holder.owner);
+            }
+        }
+        if (why != null) {
+            deny(out, lib, requestId, null, req.owner(), why);
+            return;
+        }
+        String commandId = ids.get();
+        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.move, req.owner(), List.of(from, to), null));
+        out.add(new Output.Command(commandId, requestId, new DeviceCommand(lib.id, lib.host, null, DeviceAction.transfer, 0, from, to,
+                null, null, null, null)));
+    }
+
+    /** Rescan (slot ranges, or all), or record ({@code N=LABEL}) / forget ({@code N=}) a slot's label without motion. */
+    private void update(Library lib, String requestId, ChangerRequest req, Instant now, List<Output> out) {
+        ChangerSpec spec;
+        try {
+            spec = ChangerSpec.parse(req.spec());
+        } catch (IllegalArgumentException e) {
+            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, e.getMessage()));
+            return;
+        }
+        List<Integer> slots = spec.isAssignment() ? List.of(spec.slot()) : spec.rescan() == null ? List.copyOf(lib.slots.keySet()) : spec.rescan();
+        for (int n : slots) {
+            if (!lib.slots.containsKey(n)) {
+                deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, "library " + lib.id + " has no slot " + n));
+                return;
+            }
+        }
+        if (spec.isAssignment()) {
+            lib.labelOverrides.put(spec.slot(), spec.label());
+            changerDone(out, lib, requestId, req.owner(), req.op(), slots, null);
+            serveQueue(lib, now, out);
+            return;
+        }
+        String commandId = ids.get();
+        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.update, req.owner(), slots, null));
+        out.add(new Output.Command(commandId, requestId, new DeviceCommand(lib.id, lib.host, null, DeviceAction.scan, 0, null, null, null,
+                null, null, null)));
+    }
+
+    /** Answers a changer operation whose command the agent reported on. */
+    private void changerResult(Library lib, PendingChange pc, DeviceCommandResult result, List<Output> out) {
+        if (pc.drive != null) {
+            Drive d = lib.drives.get(pc.drive);
+            if (d != null) {
+                d.pendingCommandId = null;
+            }
+        }
+        if (result.outcome() != CommandOutcome.done) {
+            deny(out, lib, pc.requestId, null, pc.owner, result.error() != null ? result.error()
+                    : DrivebusError.failed(ErrorReason.device, pc.op + " " + result.outcome()));
+            return;
+        }
+        if (pc.op == ChangerOp.update) {
+            pc.slots.forEach(lib.labelOverrides::remove); // rescanned: the agent's word again
+        } else if (pc.op == ChangerOp.move) {
+            // the labels an operator recorded travel with the volume
+            String moved = lib.labelOverrides.remove(pc.slots.get(0));
+            if (moved != null) {
+                lib.labelOverrides.put(pc.slots.get(1), moved);
+            }
+        }
+        changerDone(out, lib, pc.requestId, pc.owner, pc.op, pc.slots, pc.drive);
+    }
+
+    private void changerDone(List<Output> out, Library lib, String requestId, Owner owner, ChangerOp op, List<Integer> slots, String drive) {
+        emit(out, lib, requestId, new ChangerResult(lib.id, owner, op, lib.currentSlot, lib.numSlots(), lib.vendor, lib.fastSearch, slots,
+                drive));
+    }
+
+    private static boolean slotInMotion(Library lib, int slot) {
+        for (PendingChange pc : lib.pendingChanges.values()) {
+            if (pc.op == ChangerOp.move && pc.slots.contains(slot)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---------------------------------------------------------------- agent input
 
     /** Applies an agent's library status; a status older than the one applied is ignored. */
@@ -468,7 +627,11 @@ public final class ReservationCore {
                     emitReady(out, lib, r, d);
                 }
             } else if (r == null && d.state == DriveState.empty) {
-                d.pendingCommandId = null; // an unload after release, done
+                PendingChange eject = lib.pendingChanges.remove(d.pendingCommandId);
+                d.pendingCommandId = null; // an unload after release, or an eject, done
+                if (eject != null) {
+                    changerDone(out, lib, eject.requestId, eject.owner, eject.op, eject.slots, eject.drive);
+                }
             }
         }
     }
@@ -476,6 +639,12 @@ public final class ReservationCore {
     /** An agent's answer to a command: completes or fails the load a grant is waiting for. */
     public List<Output> onDeviceResult(Library lib, String commandId, DeviceCommandResult result, Instant now) {
         List<Output> out = new ArrayList<>();
+        PendingChange pc = lib.pendingChanges.remove(commandId);
+        if (pc != null) {
+            changerResult(lib, pc, result, out);
+            serveQueue(lib, now, out);
+            return out;
+        }
         Drive d = result.drive() == null ? null : lib.drives.get(result.drive());
         if (d == null || !commandId.equals(d.pendingCommandId)) {
             return out; // a duplicate or a result of a command superseded since: nothing waits for it
@@ -588,6 +757,8 @@ public final class ReservationCore {
         } else if (r instanceof RenewRequest x) {
             return x.owner();
         } else if (r instanceof CancelRequest x) {
+            return x.owner();
+        } else if (r instanceof ChangerRequest x) {
             return x.owner();
         }
         return ((BreakRequest) r).operator();

@@ -9,7 +9,7 @@ import io.drivebus.schemas.Payload;
  */
 public sealed interface ReservationEvent extends Payload
         permits ReservationQueued, ReservationGranted, ReservationReady, ReservationDenied, ReservationReleased,
-        ReservationExpired, ReservationBroken, ReservationCancelled, LeaseRenewed {
+        ReservationExpired, ReservationBroken, ReservationCancelled, LeaseRenewed, ChangerResult {
     Owner owner();
 
     /** True when no further event will follow for the request this one answers. */

@@ -1,0 +1,13 @@
+package io.drivebus.schemas.reservation;
+
+import io.drivebus.schemas.Owner;
+import java.util.List;
+
+/**
+ * A changer operation is done. {@code currentSlot}, {@code numSlots}, {@code vendor} and {@code fastSearch} describe
+ * the library afterwards (Amanda's info); {@code slots} are the slots the operation touched; {@code drive} the drive
+ * ejected.
+ */
+public record ChangerResult(String library, Owner owner, ChangerOp op, int currentSlot, int numSlots, String vendor,
+        boolean fastSearch, List<Integer> slots, String drive) implements ReservationEvent {
+}
