@@ -1,7 +1,9 @@
 package io.drivebus.agent;
 
 import io.drivebus.agent.changer.Libraries;
+import io.drivebus.agent.command.CommandExecutor;
 import io.drivebus.agent.command.CommandResultStore;
+import io.drivebus.agent.command.MotionJournal;
 import io.drivebus.agent.fencing.FencingStore;
 import io.drivebus.agent.status.StatusSequence;
 import jakarta.enterprise.inject.Disposes;
@@ -22,7 +24,7 @@ public class AgentBeans {
     @Produces
     @Singleton
     Libraries libraries(AgentConfig config) {
-        return Libraries.open(config.libraries());
+        return Libraries.open(config.libraries(), stateDir(config));
     }
 
     @Produces
@@ -39,6 +41,19 @@ public class AgentBeans {
 
     void closeResults(@Disposes CommandResultStore store) {
         store.close();
+    }
+
+    @Produces
+    @Singleton
+    MotionJournal motionJournal(AgentConfig config) {
+        return new MotionJournal(stateDir(config));
+    }
+
+    @Produces
+    @Singleton
+    CommandExecutor commandExecutor(AgentConfig config, Libraries libraries, FencingStore fencing,
+            CommandResultStore results, MotionJournal journal) {
+        return new CommandExecutor(config.host(), libraries, fencing, results, journal);
     }
 
     @Produces

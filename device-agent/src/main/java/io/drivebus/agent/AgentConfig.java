@@ -25,16 +25,61 @@ public interface AgentConfig {
     /** The libraries this host serves, by library id. */
     Map<String, LibraryConfig> libraries();
 
+    /** One library; README.md lists which properties each driver takes. */
     interface LibraryConfig {
-        /** vtape (mtx and file come with issue 4). */
+        /** vtape (directory), mtx (SCSI changer through mtx/mt) or file (fixed devices). */
         @WithDefault("vtape")
         String driver();
 
         /** vtape: the library directory. */
-        String path();
+        Optional<String> path();
 
-        /** If any of these is set and {@link #path()} holds no library yet, a demo library is created there. */
+        /** vtape: if any of these is set and {@link #path()} holds no library yet, a demo library is created there. */
         InitConfig init();
+
+        /** vtape: simulated robot time per motion (demos; zero = instant). */
+        Optional<Duration> simulateMotionTime();
+
+        /** mtx: the changer's SCSI generic device, e.g. /dev/sg3. */
+        Optional<String> device();
+
+        /** mtx: the drives as {@code id=/dev/nstN}, in the changer's element order (first = Data Transfer Element 0). */
+        Optional<List<String>> drives();
+
+        /** mtx: the mtx executable. */
+        @WithDefault("mtx")
+        String mtxPath();
+
+        /** mtx: the mt executable (mt-st). */
+        @WithDefault("mt")
+        String mtPath();
+
+        /** mtx: the time one motion may take, Not Ready retries and the wait for the drive to come ONLINE included. */
+        @WithDefault("10m")
+        Duration motionTimeout();
+
+        /** mtx: the time {@code mtx status} may take. */
+        @WithDefault("2m")
+        Duration statusTimeout();
+
+        /** mtx: take the tape offline ({@code mt offline}) before every unload; some libraries need it. */
+        @WithDefault("false")
+        boolean ejectBeforeUnload();
+
+        /** mtx: how often a command failing with a Not Ready sense is retried. */
+        @WithDefault("6")
+        int notReadyRetries();
+
+        /** mtx: the first pause before a Not Ready retry; doubled each time, at most one minute. */
+        @WithDefault("5s")
+        Duration retryBackoff();
+
+        /** mtx: how often {@code mt status} is asked, after a load, until the drive is ONLINE. */
+        @WithDefault("2s")
+        Duration readyPollInterval();
+
+        /** file: the devices as {@code id=/path}; slot n is the n-th device. */
+        Optional<List<String>> devices();
     }
 
     interface InitConfig {
@@ -47,8 +92,11 @@ public interface AgentConfig {
         /** Labels are prefix + 001, 002, ... (default VOL). */
         Optional<String> labelPrefix();
 
+        /** The last N slots are import/export slots, created empty (default 0). */
+        OptionalInt importExportSlots();
+
         default boolean requested() {
-            return slots().isPresent() || drives().isPresent() || labelPrefix().isPresent();
+            return slots().isPresent() || drives().isPresent() || labelPrefix().isPresent() || importExportSlots().isPresent();
         }
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drivebus.agent.changer.mtx.FakeChanger;
 import io.drivebus.agent.command.CommandPartition;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorKind;
@@ -213,6 +214,92 @@ class DeviceAgentTest {
                 .body(containsString("drivebus_agent_commands_total{action=\"load\",outcome=\"failed\"}"));
     }
 
+    @Test
+    void servesSeveralLibrariesEachWithItsDriver() throws Exception {
+        LibraryStatus tape = status("tapelib", st -> true);
+        assertEquals("mtx", tape.driver());
+        assertEquals(HOST, tape.host());
+        assertEquals(List.of("t0", "t1"), tape.drives().stream().map(DriveStatus::id).toList());
+        assertEquals(6, tape.slots().size());
+        assertTrue(tape.slots().get(5).importExport());
+        assertEquals("000004L8", tape.slots().get(3).barcode());
+        assertEquals(AgentDirsResource.tapelib.device(0).toString(), tape.drives().get(0).devicePath());
+
+        LibraryStatus fixed = status("fixed", st -> true);
+        assertEquals("file", fixed.driver());
+        assertEquals(DriveState.loaded, drive(fixed, "f1").state());
+        assertEquals("FIX001", drive(fixed, "f1").label());
+        assertEquals(DriveState.empty, drive(fixed, "f2").state());
+
+        // commands reach each library's own driver
+        Envelope<DeviceCommand> load = command(DeviceCommand.load("tapelib", HOST, "t0", 3, 1, "TAPE01", "res-t"));
+        send(HOST, load);
+        DeviceCommandResult loaded = result(load.id());
+        assertEquals(CommandOutcome.done, loaded.outcome(), () -> String.valueOf(loaded.error()));
+        assertEquals("000001L8", loaded.barcode());
+        assertEquals("000001L8", AgentDirsResource.tapelib.driveTape(0));
+        LibraryStatus after = status("tapelib", st -> drive(st, "t0").state() == DriveState.loaded);
+        assertEquals("TAPE01", drive(after, "t0").label());
+        assertEquals(3, drive(after, "t0").highestToken());
+
+        Envelope<DeviceCommand> read = command(new DeviceCommand("fixed", HOST, "f1", DeviceAction.read_label, 1, null, null, null, null, null, null));
+        send(HOST, read);
+        assertEquals("FIX001", result(read.id()).label());
+    }
+
+    @Test
+    void motionsACrashInterruptedAreResolvedAtStart() {
+        DeviceCommandResult done = result(AgentDirsResource.interruptedDone.id());
+        assertEquals(CommandOutcome.done, done.outcome(), () -> String.valueOf(done.error()));
+        assertEquals("TAPE02", done.label());
+        assertEquals("res-crash-1", done.reservationId());
+        DeviceCommandResult failed = result(AgentDirsResource.interruptedFailed.id());
+        assertEquals(CommandOutcome.failed, failed.outcome());
+        assertEquals(ErrorReason.device, failed.error().reason());
+        assertTrue(failed.error().message().startsWith("interrupted by agent restart"), failed.error().message());
+        // the status published at start shows the true state: the finished load in t1, slot 3 still full
+        LibraryStatus s = status("tapelib", st -> true);
+        assertEquals("000002L8", drive(s, "t1").barcode());
+        assertEquals(2, drive(s, "t1").sourceSlot());
+        assertEquals(SlotState.FULL, s.slots().get(2).state());
+    }
+
+    @Test
+    void aMovingDriveIsBusyAndAFailedMotionLeavesItInError() throws Exception {
+        FakeChanger fake = AgentDirsResource.tapelib;
+        // t1 holds slot 2's tape since the start (see AgentDirsResource); a slow unload keeps the robot busy
+        fake.set("motion_seconds", 2.5);
+        Envelope<DeviceCommand> unload = command(DeviceCommand.unload("tapelib", HOST, "t1", 10, "res-u"));
+        send(HOST, unload);
+        status("tapelib", st -> drive(st, "t1").state() == DriveState.busy);
+        long busyBeats = 0;
+        DeviceCommandResult unloaded = result(unload.id());
+        fake.set("motion_seconds", 0);
+        assertEquals(CommandOutcome.done, unloaded.outcome(), () -> String.valueOf(unloaded.error()));
+        for (ConsumerRecord<String, byte[]> r : recorder.all(Topics.DEVICE_STATUS)) {
+            if ("tapelib".equals(r.key()) && drive((LibraryStatus) decode(r).payload(), "t1").state() == DriveState.busy) {
+                busyBeats++;
+            }
+        }
+        assertTrue(busyBeats >= 2, "heartbeats went on during the motion: " + busyBeats);
+
+        // the drive is empty now: mtx refuses, and the drive shows mtx's message until a scan
+        Envelope<DeviceCommand> bad = command(new DeviceCommand("tapelib", HOST, "t1", DeviceAction.unload, 10, null, 5, null, null, null, null));
+        send(HOST, bad);
+        DeviceCommandResult failed = result(bad.id());
+        assertEquals(CommandOutcome.failed, failed.outcome());
+        assertTrue(failed.error().message().contains("Data Transfer Element 1 is Empty"), failed.error().message());
+        LibraryStatus inError = status("tapelib", st -> drive(st, "t1").state() == DriveState.error);
+        assertTrue(drive(inError, "t1").error().contains("Data Transfer Element 1 is Empty"), drive(inError, "t1").error());
+
+        Envelope<DeviceCommand> scan = command(new DeviceCommand("tapelib", HOST, null, DeviceAction.scan, 0, null, null, null, null, null, null));
+        send(HOST, scan);
+        assertEquals(CommandOutcome.done, result(scan.id()).outcome());
+        long seq = inError.sequence();
+        LibraryStatus cleared = status("tapelib", st -> st.sequence() > seq && drive(st, "t1").state() == DriveState.empty);
+        assertEquals(null, drive(cleared, "t1").error());
+    }
+
     // --- helpers
 
     static Envelope<DeviceCommand> command(DeviceCommand c) {
@@ -237,8 +324,12 @@ class DeviceAgentTest {
     }
 
     static LibraryStatus status(Predicate<LibraryStatus> match) {
+        return status(LIB, match);
+    }
+
+    static LibraryStatus status(String library, Predicate<LibraryStatus> match) {
         ConsumerRecord<String, byte[]> r = recorder.await(Topics.DEVICE_STATUS,
-                rec -> LIB.equals(rec.key()) && match.test((LibraryStatus) decode(rec).payload()), WAIT);
+                rec -> library.equals(rec.key()) && match.test((LibraryStatus) decode(rec).payload()), WAIT);
         return (LibraryStatus) decode(r).payload();
     }
 

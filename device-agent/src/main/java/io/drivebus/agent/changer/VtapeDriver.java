@@ -3,12 +3,12 @@ package io.drivebus.agent.changer;
 import io.drivebus.agent.persist.AtomicFiles;
 import io.drivebus.schemas.ErrorReason;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,20 +37,21 @@ import java.util.stream.Collectors;
 public final class VtapeDriver implements LibraryDriver {
 
     public static final String NAME = "vtape";
-    public static final String HEADER_MAGIC = "DRIVEBUS-VOLUME";
+    public static final String HEADER_MAGIC = VolumeLabels.HEADER_MAGIC;
     public static final String PROPERTIES_FILE = "library.properties";
     public static final String DEFAULT_MEDIA_TYPE = "LTO-8";
     private static final String VOLUME = "volume";
     private static final String SOURCE = "source";
-    private static final int MAX_HEADER_BYTES = 1024;
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-    private static final Pattern LABEL = Pattern.compile("^\\S{1,64}$");
+    private static final Pattern LABEL = VolumeLabels.LABEL;
 
     private final Path dir;
     private final int slots;
     private final List<String> drives;
     private final Set<Integer> importExport;
     private final String mediaType;
+    /** Simulated robot time per motion (demos, crash tests); zero by default. */
+    private volatile Duration motionTime = Duration.ZERO;
 
     private VtapeDriver(Path dir, int slots, List<String> drives, Set<Integer> importExport, String mediaType) {
         this.dir = dir.toAbsolutePath();
@@ -94,19 +95,33 @@ public final class VtapeDriver implements LibraryDriver {
      * {@code PREFIX002}, ... with barcode label+"L8"), and empty drives. Refuses a directory that already holds one.
      */
     public static VtapeDriver create(Path dir, int slots, List<String> driveIds, String labelPrefix) {
+        return create(dir, slots, driveIds, labelPrefix, 0);
+    }
+
+    /**
+     * As {@link #create(Path, int, List, String)}, and the last {@code importExport} slots are import/export slots,
+     * left empty (where an operator puts volumes in and takes them out).
+     */
+    public static VtapeDriver create(Path dir, int slots, List<String> driveIds, String labelPrefix, int importExport) {
         validate(dir, slots, driveIds);
+        if (importExport < 0 || importExport >= slots) {
+            throw new IllegalArgumentException(dir + ": import/export slots must be in 0.." + (slots - 1) + ", not " + importExport);
+        }
         if (exists(dir)) {
             throw new IllegalStateException("a vtape library already exists at " + dir.toAbsolutePath());
         }
         int width = Math.max(3, String.valueOf(slots).length());
         try {
-            for (int s = 1; s <= slots; s++) {
+            for (int s = 1; s <= slots - importExport; s++) {
                 String label = labelPrefix + String.format("%0" + width + "d", s);
                 if (!LABEL.matcher(label).matches()) {
                     throw new IllegalArgumentException("label prefix gives an invalid label: '" + label + "'");
                 }
                 Path slotDir = Files.createDirectories(dir.resolve("slots").resolve(Integer.toString(s)));
                 AtomicFiles.writeString(slotDir.resolve(VOLUME), header(new Volume(label, label + "L8")));
+            }
+            for (int s = slots - importExport + 1; s <= slots; s++) {
+                Files.createDirectories(dir.resolve("slots").resolve(Integer.toString(s)));
             }
             for (String d : driveIds) {
                 Files.createDirectories(dir.resolve("drives").resolve(d));
@@ -117,7 +132,11 @@ public final class VtapeDriver implements LibraryDriver {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("slots", Integer.toString(slots));
         props.put("drives", String.join(",", driveIds));
-        props.put("import-export-slots", "");
+        List<String> ie = new ArrayList<>();
+        for (int s = slots - importExport + 1; s <= slots; s++) {
+            ie.add(Integer.toString(s));
+        }
+        props.put("import-export-slots", String.join(",", ie));
         props.put("media-type", DEFAULT_MEDIA_TYPE);
         AtomicFiles.writeProperties(dir.resolve(PROPERTIES_FILE), props, "drivebus vtape library");
         return open(dir);
@@ -125,7 +144,17 @@ public final class VtapeDriver implements LibraryDriver {
 
     /** The label header line (with its newline) for a volume file. */
     public static String header(Volume v) {
-        return HEADER_MAGIC + " label=" + v.label() + (v.barcode() == null ? "" : " barcode=" + v.barcode()) + "\n";
+        return VolumeLabels.header(v);
+    }
+
+    /** Makes every motion take this long (a simulated robot), before its atomic rename. */
+    public VtapeDriver simulateMotionTime(Duration d) {
+        this.motionTime = d == null ? Duration.ZERO : d;
+        return this;
+    }
+
+    public Set<Integer> importExportSlots() {
+        return importExport;
     }
 
     @Override
@@ -164,9 +193,21 @@ public final class VtapeDriver implements LibraryDriver {
         return new LibraryInventory("drivebus vtape", true, ds, ss);
     }
 
-    /** The directory is the truth and status() already reads all of it. */
+    /**
+     * The directory is the truth and status() already reads all of it. A scan also drops the source file of an
+     * empty drive, which a crash between writing it and the load's rename leaves behind.
+     */
     @Override
     public LibraryInventory scan() {
+        for (String d : drives) {
+            if (!Files.exists(driveVolume(d))) {
+                try {
+                    Files.deleteIfExists(sourceFile(d));
+                } catch (IOException e) {
+                    // status ignores the source of an empty drive anyway
+                }
+            }
+        }
         return status();
     }
 
@@ -192,6 +233,7 @@ public final class VtapeDriver implements LibraryDriver {
             // source first: a crash between the two steps leaves an empty drive with a stale source file,
             // which status ignores; the other order could leave a loaded drive whose origin is unknown
             AtomicFiles.writeString(sourceFile(drive), slot + "\n");
+            robotTime();
             AtomicFiles.move(sv, dv);
             AtomicFiles.fsyncDirectory(sv.getParent());
             AtomicFiles.fsyncDirectory(dv.getParent());
@@ -219,6 +261,7 @@ public final class VtapeDriver implements LibraryDriver {
         }
         try {
             Files.createDirectories(sv.getParent());
+            robotTime();
             AtomicFiles.move(dv, sv);
             AtomicFiles.fsyncDirectory(dv.getParent());
             AtomicFiles.fsyncDirectory(sv.getParent());
@@ -256,6 +299,75 @@ public final class VtapeDriver implements LibraryDriver {
             return null;
         } catch (IOException | NumberFormatException e) {
             throw new DriverException(ErrorReason.device, "cannot read the source slot of drive " + drive + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Volume writeLabel(String drive, String newLabel, boolean force) throws DriverException {
+        checkDrive(drive);
+        if (newLabel == null || !LABEL.matcher(newLabel).matches()) {
+            throw new DriverException(ErrorReason.invalid, "invalid label '" + newLabel + "'");
+        }
+        Path dv = driveVolume(drive);
+        Volume current;
+        try {
+            current = headerOrUnlabelled(dv);
+        } catch (NoSuchFileException e) {
+            throw new DriverException(ErrorReason.empty, "drive " + drive + " is empty");
+        } catch (IOException e) {
+            throw new DriverException(ErrorReason.device, "cannot read the label in drive " + drive + ": " + e.getMessage(), e);
+        }
+        if (current.label() != null && !force) {
+            throw new DriverException(ErrorReason.invalid, "the volume in drive " + drive + " is already labelled '"
+                    + current.label() + "'; not overwritten without force");
+        }
+        // the barcode is the sticker on the cartridge: a new label keeps it
+        Volume labelled = new Volume(newLabel, current.barcode());
+        try {
+            AtomicFiles.writeString(dv, header(labelled));
+        } catch (UncheckedIOException e) {
+            throw new DriverException(ErrorReason.device, "cannot write the label in drive " + drive + ": " + e.getMessage(), e);
+        }
+        return labelled;
+    }
+
+    @Override
+    public Volume transfer(int fromSlot, int toSlot) throws DriverException {
+        checkSlot(fromSlot);
+        checkSlot(toSlot);
+        Path from = slotVolume(fromSlot);
+        Path to = slotVolume(toSlot);
+        if (!Files.exists(from)) {
+            throw new DriverException(ErrorReason.empty, "slot " + fromSlot + " is empty");
+        }
+        if (fromSlot == toSlot) {
+            throw new DriverException(ErrorReason.invalid, "transfer needs two different slots");
+        }
+        if (Files.exists(to)) {
+            throw new DriverException(ErrorReason.invalid, "cannot transfer to slot " + toSlot + ": it is full");
+        }
+        try {
+            Volume v = headerOrUnlabelled(from);
+            Files.createDirectories(to.getParent());
+            robotTime();
+            AtomicFiles.move(from, to);
+            AtomicFiles.fsyncDirectory(from.getParent());
+            AtomicFiles.fsyncDirectory(to.getParent());
+            return v;
+        } catch (IOException e) {
+            throw new DriverException(ErrorReason.device, "transfer from slot " + fromSlot + " to slot " + toSlot + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void robotTime() throws IOException {
+        Duration d = motionTime;
+        if (!d.isZero()) {
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted during the motion");
+            }
         }
     }
 
@@ -298,33 +410,7 @@ public final class VtapeDriver implements LibraryDriver {
 
     /** The volume's label header; a volume without one is an unlabelled volume (label and barcode null). */
     static Volume headerOrUnlabelled(Path volumeFile) throws IOException {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(volumeFile)) {
-            head = in.readNBytes(MAX_HEADER_BYTES);
-        }
-        String text = new String(head, StandardCharsets.UTF_8);
-        int nl = text.indexOf('\n');
-        String line = (nl < 0 ? text : text.substring(0, nl)).trim();
-        String[] parts = line.split("\\s+");
-        if (parts.length == 0 || !parts[0].equals(HEADER_MAGIC)) {
-            return new Volume(null, null);
-        }
-        String label = null;
-        String barcode = null;
-        for (String part : Arrays.asList(parts).subList(1, parts.length)) {
-            int eq = part.indexOf('=');
-            if (eq < 0) {
-                continue;
-            }
-            String k = part.substring(0, eq);
-            String v = part.substring(eq + 1);
-            if (k.equals("label") && LABEL.matcher(v).matches()) {
-                label = v;
-            } else if (k.equals("barcode") && !v.isEmpty()) {
-                barcode = v;
-            }
-        }
-        return label == null ? new Volume(null, barcode) : new Volume(label, barcode);
+        return VolumeLabels.read(volumeFile);
     }
 
     private static void validate(Path dir, int slots, List<String> drives) {

@@ -25,8 +25,9 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
- * The agent's one command thread. It reads only the partition of drivebus.device.commands its host id hashes to
- * (assigned, not subscribed: no rebalances, and no other agent ever takes this host's commands), handles one
+ * The agent's one command thread. It first re-reads every library and resolves the motions a crash interrupted
+ * ({@link CommandHandler#recover}), publishes those results and every library's status, then reads only the
+ * partition of drivebus.device.commands its host id hashes to (assigned, not subscribed: no rebalances, and no other agent ever takes this host's commands), handles one
  * record at a time and commits its offset after the handler returned. Any failure (Kafka unreachable, state not
  * writable) closes the consumer and starts again from the last committed offset after a pause.
  */
@@ -56,7 +57,7 @@ public class CommandConsumer {
      * unwritable state dir fails the start instead of a background thread retrying forever.
      */
     void start(@Observes StartupEvent ev, Libraries libraries, FencingStore fencing, CommandResultStore results,
-            StatusSequence sequence) {
+            StatusSequence sequence, CommandExecutor executor) {
         LOG.infof("host %s: %d libraries %s, %d stored command results", config.host(), libraries.all().size(),
                 libraries.all().stream().map(Library::id).toList(), results.size());
         thread = new Thread(this::run, "drivebus-agent-commands");
@@ -89,6 +90,13 @@ public class CommandConsumer {
     }
 
     private void run() {
+        try {
+            // before any command: re-read every library, resolve motions a crash interrupted
+            handler.recover();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "recovery at start failed; the agent cannot go on safely");
+            throw e;
+        }
         while (!stopping) {
             try (KafkaConsumer<byte[], byte[]> c = kafka.newCommandConsumer()) {
                 consumer = c;
@@ -100,6 +108,7 @@ public class CommandConsumer {
                 c.assign(List.of(tp));
                 c.position(tp); // resolve the start offset now, before announcing that the agent is up
                 partition = tp;
+                handler.publishRecovered();
                 if (!status.announced()) {
                     status.publishAll();
                 }

@@ -126,4 +126,49 @@ class VtapeDriverTest {
         assertNull(lib.load("d0", 5).label());
         assertEquals(ErrorReason.device, assertThrows(DriverException.class, () -> lib.readLabel("d0")).reason());
     }
+
+    @Test
+    void importExportSlotsAreCreatedEmptyAndTransferMovesBetweenSlots() throws Exception {
+        VtapeDriver ie = VtapeDriver.create(dir.resolve("ie"), 6, List.of("d0"), "IE", 2);
+        LibraryInventory inv = ie.status();
+        assertEquals(java.util.Set.of(5, 6), ie.importExportSlots());
+        assertTrue(inv.slots().get(4).importExport());
+        assertNull(inv.slots().get(4).volume());
+        assertFalse(inv.slots().get(3).importExport());
+        assertEquals("IE004", inv.slots().get(3).volume().label());
+
+        assertEquals(new Volume("IE002", "IE002L8"), ie.transfer(2, 5));
+        inv = VtapeDriver.open(dir.resolve("ie")).status();
+        assertNull(inv.slots().get(1).volume());
+        assertEquals("IE002", inv.slots().get(4).volume().label());
+        assertEquals(ErrorReason.invalid, assertThrows(DriverException.class, () -> ie.transfer(1, 5)).reason());
+        assertEquals(ErrorReason.empty, assertThrows(DriverException.class, () -> ie.transfer(2, 6)).reason());
+        assertEquals(ErrorReason.notfound, assertThrows(DriverException.class, () -> ie.transfer(1, 7)).reason());
+    }
+
+    @Test
+    void labelRefusesToOverwriteALabelledVolumeUnlessForced() throws Exception {
+        Files.writeString(dir.resolve("lib/slots/5/volume"), "old data without header\n");
+        lib.load("d0", 5);
+        assertEquals(new Volume("FRESH5", null), lib.writeLabel("d0", "FRESH5", false));
+        assertEquals("FRESH5", lib.readLabel("d0").label());
+        DriverException e = assertThrows(DriverException.class, () -> lib.writeLabel("d0", "OTHER", false));
+        assertEquals(ErrorReason.invalid, e.reason());
+        assertEquals("FRESH5", lib.readLabel("d0").label(), "untouched");
+
+        lib.load("d1", 3);
+        assertEquals(new Volume("RELABEL", "DEMO003L8"), lib.writeLabel("d1", "RELABEL", true), "the barcode stays");
+        lib.unload("d1", null);
+        assertEquals("RELABEL", lib.status().slots().get(2).volume().label());
+        assertEquals(ErrorReason.empty, assertThrows(DriverException.class, () -> lib.writeLabel("d1", "X", true)).reason());
+        assertEquals(ErrorReason.invalid, assertThrows(DriverException.class, () -> lib.writeLabel("d0", "bad label", true)).reason());
+    }
+
+    @Test
+    void simulatedMotionTimeDelaysTheMove() throws Exception {
+        lib.simulateMotionTime(java.time.Duration.ofMillis(300));
+        long t0 = System.nanoTime();
+        lib.load("d0", 1);
+        assertTrue(System.nanoTime() - t0 >= 300_000_000L);
+    }
 }
