@@ -7,6 +7,8 @@ import io.drivebus.schemas.reservation.BreakRequest;
 import io.drivebus.schemas.reservation.CancelRequest;
 import io.drivebus.schemas.reservation.ChangerRequest;
 import io.drivebus.schemas.reservation.ChangerResult;
+import io.drivebus.schemas.reservation.ReservationSetReady;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
 import io.drivebus.schemas.reservation.LeaseRenewed;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
@@ -35,6 +37,7 @@ public enum MessageType {
     CANCEL("cancel", Topics.RESERVATION_REQUESTS, CancelRequest.class),
     BREAK("break", Topics.RESERVATION_REQUESTS, BreakRequest.class),
     CHANGER("changer", Topics.RESERVATION_REQUESTS, ChangerRequest.class),
+    RESERVE_SET("reserve-set", Topics.RESERVATION_REQUESTS, ReserveSetRequest.class),
 
     QUEUED("queued", Topics.RESERVATION_EVENTS, ReservationQueued.class),
     GRANTED("granted", Topics.RESERVATION_EVENTS, ReservationGranted.class),
@@ -46,6 +49,7 @@ public enum MessageType {
     CANCELLED("cancelled", Topics.RESERVATION_EVENTS, ReservationCancelled.class),
     RENEWED("renewed", Topics.RESERVATION_EVENTS, LeaseRenewed.class),
     CHANGER_RESULT("changer-result", Topics.RESERVATION_EVENTS, ChangerResult.class),
+    SET_READY("set-ready", Topics.RESERVATION_EVENTS, ReservationSetReady.class),
 
     DEVICE_COMMAND("device-command", Topics.DEVICE_COMMANDS, DeviceCommand.class),
     DEVICE_RESULT("device-result", Topics.DEVICE_EVENTS, DeviceCommandResult.class),

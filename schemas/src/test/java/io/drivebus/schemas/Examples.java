@@ -43,6 +43,9 @@ final class Examples {
             case RENEW -> new RenewRequest("lib1", "r-1", OWNER, 300_000L);
             case CANCEL -> new CancelRequest("lib1", "req-1", OWNER);
             case BREAK -> new BreakRequest("lib1", "r-1", OPERATOR, BreakScope.any, "job hung");
+            case RESERVE_SET -> new io.drivebus.schemas.reservation.ReserveSetRequest("lib1", OWNER, "copy-7", List.of(
+                    new io.drivebus.schemas.reservation.DeviceWant(null, "VOL003", AccessMode.read, "LTO-8", null),
+                    new io.drivebus.schemas.reservation.DeviceWant(null, null, AccessMode.append, "LTO-8", "Copy")), 10, 60_000L, 300_000L);
             case CHANGER -> new io.drivebus.schemas.reservation.ChangerRequest("lib1", OPERATOR,
                     io.drivebus.schemas.reservation.ChangerOp.move, "d0", "3=VOL003", 3, 4);
             case QUEUED -> new ReservationQueued("lib1", OWNER, 2);
@@ -55,15 +58,18 @@ final class Examples {
             case BROKEN -> new ReservationBroken("lib1", "r-1", OWNER, OPERATOR, BreakScope.site, "stuck", "d0", 7);
             case CANCELLED -> new ReservationCancelled("lib1", OWNER);
             case RENEWED -> new LeaseRenewed("lib1", "r-1", OWNER, AT);
+            case SET_READY -> new io.drivebus.schemas.reservation.ReservationSetReady("lib1", "req-1", OWNER, List.of(
+                    new io.drivebus.schemas.reservation.SetMember("req-1/0", "d0", "/dev/nst0", 3, "VOL003", 7, AccessMode.read)), AT);
             case CHANGER_RESULT -> new io.drivebus.schemas.reservation.ChangerResult("lib1", OPERATOR,
                     io.drivebus.schemas.reservation.ChangerOp.info, 1, 10, "drivebus vtape", true, List.of(3, 4), "d0");
             case DEVICE_COMMAND -> new DeviceCommand("lib1", "host1", "d0", DeviceAction.load, 7, 3, null, "VOL003", null, false, "r-1");
             case DEVICE_RESULT -> new DeviceCommandResult("lib1", "c-1", "host1", "d0", DeviceAction.load, 7, CommandOutcome.failed,
                     DrivebusError.failed(ErrorReason.device, "Storage Element 3 is Empty"), 3, "VOL003", "VOL003L8", "r-1");
             case LIBRARY_STATUS -> new LibraryStatus("lib1", "host1", "vtape", "drivebus vtape", true,
-                    List.of(new DriveStatus("d0", "/dev/nst0", DriveState.loaded, "LTO-8", "VOL003", "VOL003L8", 3, null, 7)),
+                    List.of(new DriveStatus("d0", "/dev/nst0", DriveState.loaded, "LTO-8", "VOL003", "VOL003L8", 3, null, 7, true, 2, "Full",
+                            true)),
                     List.of(new SlotStatus(3, SlotState.EMPTY, null, null, false),
-                            new SlotStatus(4, SlotState.FULL, "VOL004", "VOL004L8", true)),
+                            new SlotStatus(4, SlotState.FULL, "VOL004", "VOL004L8", true, "Full", false)),
                     12, 5000);
         };
     }

@@ -57,6 +57,40 @@ class SchemaContractTest {
         assertTrue(schemaProps.containsAll(required), "required names a property the schema lacks");
     }
 
+    /** The records nested in payloads and their definitions in common.schema.json. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> nestedRecords() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(Owner.class, "owner"),
+                org.junit.jupiter.params.provider.Arguments.of(DrivebusError.class, "error"),
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.device.DriveStatus.class, "driveStatus"),
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.device.SlotStatus.class, "slotStatus"),
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.DeviceWant.class, "deviceWant"),
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.SetMember.class, "setMember"));
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("nestedRecords")
+    void nestedRecordsAreExactlyTheirDefinitions(Class<?> record, String def) throws Exception {
+        JsonNode schema;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("schemas/common.schema.json")) {
+            schema = mapper.readTree(in).get("$defs").get(def);
+        }
+        Set<String> schemaProps = new TreeSet<>();
+        schema.get("properties").fieldNames().forEachRemaining(schemaProps::add);
+        Set<String> recordProps = Arrays.stream(record.getRecordComponents()).map(RecordComponent::getName)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(recordProps, schemaProps, record.getSimpleName() + " vs common.schema.json#/$defs/" + def);
+        Set<String> required = new HashSet<>();
+        if (schema.has("required")) {
+            schema.get("required").forEach(n -> required.add(n.asText()));
+        }
+        for (RecordComponent c : record.getRecordComponents()) {
+            if (c.getType().isPrimitive()) {
+                assertTrue(required.contains(c.getName()), c.getName() + " is primitive in " + record.getSimpleName() + " so must be required");
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(MessageType.class)
     void missingRequiredFieldIsRejectedNamingTheField(MessageType type) throws Exception {

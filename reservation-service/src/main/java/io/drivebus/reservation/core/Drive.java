@@ -19,8 +19,14 @@ public final class Drive {
     long token;
     /** Highest token the agent reports having accepted (survives our state being rebuilt). */
     long agentToken;
-    /** The reservation holding the drive, or null when free. */
-    String reservationId;
+    /** The reservations holding the drive: one, or several appends sharing its volume up to maxConcurrentJobs. */
+    final java.util.LinkedHashSet<String> holders = new java.util.LinkedHashSet<>();
+    /** Bareos AutoSelect: false means the drive is only used for the volume it already holds. */
+    boolean autoselect = true;
+    int maxConcurrentJobs = 1;
+    /** Pool and appendability of the mounted volume, as its label says. */
+    String pool;
+    Boolean appendable;
     /** The id of a load/unload command in flight (DEC SRC's pending version), or null. */
     String pendingCommandId;
     /** The token the command in flight runs under. */
@@ -41,8 +47,9 @@ public final class Drive {
         return token;
     }
 
+    /** The first holder, or null when free. */
     public String reservationId() {
-        return reservationId;
+        return holders.isEmpty() ? null : holders.iterator().next();
     }
 
     public String label() {
@@ -54,7 +61,7 @@ public final class Drive {
     }
 
     boolean isFree() {
-        return reservationId == null && pendingCommandId == null;
+        return holders.isEmpty() && pendingCommandId == null;
     }
 
     boolean isUsable() {

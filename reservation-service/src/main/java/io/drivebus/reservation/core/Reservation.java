@@ -1,6 +1,7 @@
 package io.drivebus.reservation.core;
 
 import io.drivebus.schemas.Owner;
+import io.drivebus.schemas.reservation.AccessMode;
 import java.time.Instant;
 
 /** A granted reservation: one owner's exclusive use of one drive with one volume, under one fencing token, on a lease. */
@@ -17,6 +18,11 @@ public final class Reservation {
     Instant leaseExpiresAt;
     /** True once the volume is in the drive and its label verified. */
     boolean ready;
+    /** read: the volume exclusively; append: may share the drive's mounted volume with appends of the same pool. */
+    AccessMode mode;
+    String pool;
+    /** For a member of a multi-device set: the set's id (its request id). */
+    String setId;
 
     Reservation() {
     }
@@ -43,6 +49,14 @@ public final class Reservation {
 
     public long token() {
         return token;
+    }
+
+    public String setId() {
+        return setId;
+    }
+
+    boolean isAppend() {
+        return mode == AccessMode.append;
     }
 
     public boolean ready() {

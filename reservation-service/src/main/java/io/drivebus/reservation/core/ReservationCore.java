@@ -1,6 +1,7 @@
 package io.drivebus.reservation.core;
 
 import io.drivebus.schemas.DrivebusError;
+import io.drivebus.schemas.ErrorKind;
 import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.device.CommandOutcome;
@@ -10,17 +11,14 @@ import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.DriveState;
 import io.drivebus.schemas.device.DriveStatus;
 import io.drivebus.schemas.device.LibraryStatus;
-import io.drivebus.schemas.device.SlotState;
 import io.drivebus.schemas.device.SlotStatus;
 import io.drivebus.schemas.reservation.BreakRequest;
 import io.drivebus.schemas.reservation.BreakScope;
 import io.drivebus.schemas.reservation.CancelRequest;
-import io.drivebus.schemas.reservation.ChangerOp;
 import io.drivebus.schemas.reservation.ChangerRequest;
-import io.drivebus.schemas.reservation.ChangerResult;
+import io.drivebus.schemas.reservation.DeviceWant;
 import io.drivebus.schemas.reservation.ExpiryKind;
 import io.drivebus.schemas.reservation.LeaseRenewed;
-import io.drivebus.schemas.reservation.Relative;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
 import io.drivebus.schemas.reservation.ReservationBroken;
@@ -33,7 +31,10 @@ import io.drivebus.schemas.reservation.ReservationQueued;
 import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.drivebus.schemas.reservation.ReservationRequest;
+import io.drivebus.schemas.reservation.ReservationSetReady;
 import io.drivebus.schemas.reservation.ReserveRequest;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
+import io.drivebus.schemas.reservation.SetMember;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -49,7 +49,8 @@ import java.util.function.Supplier;
  * The reservation rules of one library. Plain Java, no I/O: given the library's state and one input (a
  * request, an agent's status or command result, or the passing of time), it changes the state and says what to
  * send. The Kafka Streams adapter feeds it one library's inputs in partition order and commits state and
- * outputs atomically.
+ * outputs atomically. Which drive serves a request is {@link DriveSelection}'s; changer operations are
+ * {@link ChangerOps}'.
  */
 public final class ReservationCore {
 
@@ -58,6 +59,7 @@ public final class ReservationCore {
     static final int MISSED_HEARTBEATS_OFFLINE = 3;
 
     private final Supplier<String> ids;
+    private final ChangerOps changer = new ChangerOps(this);
 
     /** @param ids makes command and event ids (random UUIDs in production, predictable in tests) */
     public ReservationCore(Supplier<String> ids) {
@@ -75,6 +77,8 @@ public final class ReservationCore {
         }
         if (request instanceof ReserveRequest r) {
             reserve(lib, requestId, r, now, out);
+        } else if (request instanceof ReserveSetRequest r) {
+            reserveSet(lib, requestId, r, now, out);
         } else if (request instanceof ReleaseRequest r) {
             release(lib, requestId, r, now, out);
         } else if (request instanceof RenewRequest r) {
@@ -84,7 +88,7 @@ public final class ReservationCore {
         } else if (request instanceof CancelRequest r) {
             cancel(lib, requestId, r, now, out);
         } else if (request instanceof ChangerRequest r) {
-            changer(lib, requestId, r, now, out);
+            changer.apply(lib, requestId, r, now, out);
         }
         return out;
     }
@@ -94,81 +98,144 @@ public final class ReservationCore {
         if (refused == null) {
             return;
         }
-        if (mayWait(req, refused)) {
-            Waiter w = new Waiter(requestId, req, lib.arrivals++, now.plusMillis(req.waitTimeoutMs()));
-            int at = 0;
-            while (at < lib.queue.size() && WaitQueue.ORDER.compare(lib.queue.get(at), w) <= 0) {
-                at++;
-            }
-            lib.queue.add(at, w);
-            tellPositions(lib, out);
+        if (req.candidates() != null && !req.candidates().isEmpty() && isBusyOrMissing(refused)) {
+            // Bareos tries the storages in the job's order: this library cannot serve it now, the next one may
+            List<String> rest = req.candidates().subList(1, req.candidates().size());
+            out.add(new Output.Forward(requestId, new ReserveRequest(req.candidates().get(0), req.owner(), req.job(), req.slot(), req.label(),
+                    req.relative(), req.exceptSlots(), req.setCurrent(), req.mode(), req.mediaType(), req.pool(), rest.isEmpty() ? null : rest,
+                    req.priority(), req.waitTimeoutMs(), req.leaseMs())));
+            return;
+        }
+        if (mayWait(req.waitTimeoutMs(), refused)) {
+            enqueue(lib, new Waiter(requestId, req, null, lib.arrivals++, now.plusMillis(req.waitTimeoutMs())), out);
             return;
         }
         deny(out, lib, requestId, null, req.owner(), refused);
     }
 
+    /** All or nothing: a set is granted only when every one of its devices can be, so two sets never deadlock. */
+    private void reserveSet(Library lib, String requestId, ReserveSetRequest req, Instant now, List<Output> out) {
+        DrivebusError refused = tryGrantSet(lib, requestId, req, now, out);
+        if (refused == null) {
+            return;
+        }
+        if (mayWait(req.waitTimeoutMs(), refused)) {
+            enqueue(lib, new Waiter(requestId, null, req, lib.arrivals++, now.plusMillis(req.waitTimeoutMs())), out);
+            return;
+        }
+        deny(out, lib, requestId, null, req.owner(), refused);
+    }
+
+    private static boolean isBusyOrMissing(DrivebusError why) {
+        return why.reason() == ErrorReason.driveinuse || why.reason() == ErrorReason.volinuse || why.reason() == ErrorReason.notfound
+                || why.reason() == ErrorReason.empty;
+    }
+
     /** Only a request that asked to wait, and only for something that a release can free, waits. */
-    private static boolean mayWait(ReserveRequest req, DrivebusError why) {
-        return req.waitTimeoutMs() != null && req.waitTimeoutMs() > 0
+    private static boolean mayWait(Long waitTimeoutMs, DrivebusError why) {
+        return waitTimeoutMs != null && waitTimeoutMs > 0
                 && (why.reason() == ErrorReason.driveinuse || why.reason() == ErrorReason.volinuse);
+    }
+
+    private void enqueue(Library lib, Waiter w, List<Output> out) {
+        int at = 0;
+        while (at < lib.queue.size() && WaitQueue.ORDER.compare(lib.queue.get(at), w) <= 0) {
+            at++;
+        }
+        lib.queue.add(at, w);
+        tellPositions(lib, out);
     }
 
     /** Grants if it can, adding the grant's outputs; otherwise adds nothing and says why not. */
     private DrivebusError tryGrant(Library lib, String requestId, ReserveRequest req, Instant now, List<Output> out) {
-        VolumeLocation vol;
+        Want want = Want.of(req);
+        DriveSelection.Choice c;
         try {
-            vol = locate(lib, req).orElse(null);
+            c = DriveSelection.choose(lib, want, agentAlive(lib, now), DriveSelection.Taken.none());
         } catch (Denial d) {
             return d.error;
         }
-        if (vol == null) {
-            return DrivebusError.failed(ErrorReason.notimpl, "a reserve must name a slot, a label or current/next");
+        Reservation r = commit(lib, requestId, null, req.owner(), req.job(), want, c, leaseOf(req.leaseMs()), now);
+        if (Boolean.TRUE.equals(req.setCurrent()) && c.slot() != null) {
+            lib.currentSlot = c.slot();
         }
-        if (vol.slot != null && slotInMotion(lib, vol.slot)) {
-            return DrivebusError.failed(ErrorReason.volinuse, "slot " + vol.slot + " of library " + lib.id + " is being moved");
-        }
-        Reservation holder = holderOf(lib, vol);
-        if (holder != null) {
-            return DrivebusError.volumeInUse(holder.slot == null ? vol.slot : holder.slot, holder.drive, holder.owner, holder.id,
-                    "volume " + describe(vol) + " is in use by " + holder.owner + " (reservation " + holder.id + ", drive "
-                            + holder.drive + ")");
-        }
-        Drive drive = vol.drive != null ? vol.drive : chooseDrive(lib);
-        if (drive == null || !drive.isFree() || !drive.isUsable() || !agentAlive(lib, now)) {
-            return DrivebusError.failed(ErrorReason.driveinuse, drive == null || !agentAlive(lib, now)
-                    ? "no drive of library " + lib.id + " is free"
-                    : "drive " + drive.id + " holding " + describe(vol) + " is busy");
-        }
-        long leaseMs = req.leaseMs() != null ? req.leaseMs() : DEFAULT_LEASE.toMillis();
-        Reservation r = new Reservation();
-        r.id = requestId;
-        r.owner = req.owner();
-        r.job = req.job();
-        r.drive = drive.id;
-        r.slot = vol.slot;
-        r.label = vol.label;
-        r.token = drive.nextToken();
-        r.leaseMs = leaseMs;
-        r.leaseExpiresAt = now.plusMillis(leaseMs);
-        drive.reservationId = r.id;
-        lib.reservations.put(r.id, r);
-        if (Boolean.TRUE.equals(req.setCurrent()) && vol.slot != null) {
-            lib.currentSlot = vol.slot;
-        }
-        boolean motion = vol.drive == null;
-        emit(out, lib, requestId, new ReservationGranted(lib.id, r.id, r.owner, r.job, drive.id, lib.host, drive.devicePath,
-                r.slot, r.label, r.token, r.leaseExpiresAt, motion));
-        if (motion) {
-            String commandId = ids.get();
-            drive.pendingCommandId = commandId;
-            drive.pendingToken = r.token;
-            out.add(new Output.Command(commandId, requestId,
-                    DeviceCommand.load(lib.id, lib.host, drive.id, r.token, vol.slot, vol.label, r.id)));
+        Drive d = c.drive();
+        emit(out, lib, requestId, new ReservationGranted(lib.id, r.id, r.owner, r.job, d.id, lib.host, d.devicePath, r.slot, r.label, r.token,
+                r.leaseExpiresAt, c.motion()));
+        if (c.motion()) {
+            commandLoad(lib, requestId, r, d, out);
         } else {
-            r.ready = true;
-            emitReady(out, lib, r, drive);
+            emitReady(out, lib, r, d);
         }
         return null;
+    }
+
+    private DrivebusError tryGrantSet(Library lib, String requestId, ReserveSetRequest req, Instant now, List<Output> out) {
+        List<DriveSelection.Choice> choices = new ArrayList<>();
+        List<Want> wants = new ArrayList<>();
+        DriveSelection.Taken taken = DriveSelection.Taken.mutable();
+        try {
+            for (DeviceWant dw : req.devices()) {
+                Want w = Want.of(dw);
+                DriveSelection.Choice c = DriveSelection.choose(lib, w, agentAlive(lib, now), taken);
+                taken.add(c);
+                wants.add(w);
+                choices.add(c);
+            }
+        } catch (Denial d) {
+            return d.error; // nothing was taken: the set waits or is refused whole
+        }
+        long leaseMs = leaseOf(req.leaseMs());
+        boolean allReady = true;
+        for (int i = 0; i < choices.size(); i++) {
+            DriveSelection.Choice c = choices.get(i);
+            Reservation r = commit(lib, requestId + "/" + i, requestId, req.owner(), req.job(), wants.get(i), c, leaseMs, now);
+            Drive d = c.drive();
+            emit(out, lib, requestId, new ReservationGranted(lib.id, r.id, r.owner, r.job, d.id, lib.host, d.devicePath, r.slot, r.label,
+                    r.token, r.leaseExpiresAt, c.motion()));
+            if (c.motion()) {
+                commandLoad(lib, requestId, r, d, out);
+                allReady = false;
+            }
+        }
+        if (allReady) {
+            emitSetReady(out, lib, requestId);
+        }
+        return null;
+    }
+
+    /** Records a grant: a new fencing token for the drive, the lease, and the drive's new holder. */
+    private Reservation commit(Library lib, String reservationId, String setId, Owner owner, String job, Want want, DriveSelection.Choice c,
+            long leaseMs, Instant now) {
+        Drive d = c.drive();
+        Reservation r = new Reservation();
+        r.id = reservationId;
+        r.setId = setId;
+        r.owner = owner;
+        r.job = job;
+        r.drive = d.id;
+        r.slot = c.slot();
+        r.label = c.label();
+        r.mode = want.mode();
+        r.pool = want.pool();
+        r.token = d.nextToken();
+        r.leaseMs = leaseMs;
+        r.leaseExpiresAt = now.plusMillis(leaseMs);
+        r.ready = !c.motion();
+        d.holders.add(r.id);
+        lib.reservations.put(r.id, r);
+        return r;
+    }
+
+    private void commandLoad(Library lib, String requestId, Reservation r, Drive d, List<Output> out) {
+        String commandId = ids.get();
+        d.pendingCommandId = commandId;
+        d.pendingToken = r.token;
+        out.add(new Output.Command(commandId, requestId, DeviceCommand.load(lib.id, lib.host, d.id, r.token, r.slot, r.label, r.id)));
+    }
+
+    private static long leaseOf(Long leaseMs) {
+        return leaseMs != null ? leaseMs : DEFAULT_LEASE.toMillis();
     }
 
     /**
@@ -176,20 +243,20 @@ public final class ReservationCore {
      * unavailable, so it never loses a drive or volume it could use to a later waiter; one that can no longer be
      * served at all (its slot emptied, say) is answered with the reason.
      */
-    private void serveQueue(Library lib, Instant now, List<Output> out) {
+    void serveQueue(Library lib, Instant now, List<Output> out) {
         if (lib.queue.isEmpty()) {
             return;
         }
         boolean changed = false;
         for (Iterator<Waiter> it = lib.queue.iterator(); it.hasNext();) {
             Waiter w = it.next();
-            DrivebusError refused = tryGrant(lib, w.requestId, w.request, now, out);
+            DrivebusError refused = w.set != null ? tryGrantSet(lib, w.requestId, w.set, now, out) : tryGrant(lib, w.requestId, w.request, now, out);
             if (refused == null) {
                 it.remove();
                 changed = true;
-            } else if (!mayWait(w.request, refused)) {
+            } else if (!mayWait(1L, refused)) {
                 it.remove();
-                deny(out, lib, w.requestId, null, w.request.owner(), refused);
+                deny(out, lib, w.requestId, null, w.owner(), refused);
                 changed = true;
             }
         }
@@ -204,122 +271,38 @@ public final class ReservationCore {
             Waiter w = lib.queue.get(i);
             if (w.toldPosition != i + 1) {
                 w.toldPosition = i + 1;
-                emit(out, lib, w.requestId, new ReservationQueued(lib.id, w.request.owner(), i + 1));
+                emit(out, lib, w.requestId, new ReservationQueued(lib.id, w.owner(), i + 1));
             }
         }
     }
 
-    /** Where the wanted volume is: in a slot, or already in a drive. Empty when the request names none. */
-    private Optional<VolumeLocation> locate(Library lib, ReserveRequest req) {
-        if (req.slot() != null) {
-            return Optional.of(locateSlot(lib, req.slot()));
-        }
-        if (req.label() != null) {
-            for (Drive d : lib.drives.values()) {
-                if (d.holdsVolume() && req.label().equals(d.label)) {
-                    return Optional.of(new VolumeLocation(d.sourceSlot, d.label, d));
-                }
-            }
-            for (Slot s : lib.slots.values()) {
-                if (s.state != SlotState.EMPTY && req.label().equals(lib.labelOf(s))) {
-                    return Optional.of(new VolumeLocation(s.number, lib.labelOf(s), null));
-                }
-            }
-            throw new Denial(DrivebusError.failed(ErrorReason.notfound, "volume '" + req.label() + "' is not in library " + lib.id));
-        }
-        if (req.relative() != null) {
-            return Optional.of(locateSlot(lib, relativeSlot(lib, req.relative(), req.exceptSlots())));
-        }
-        return Optional.empty();
-    }
-
-    private static VolumeLocation locateSlot(Library lib, int number) {
-        Slot s = lib.slots.get(number);
-        if (s == null) {
-            throw new Denial(DrivebusError.failed(ErrorReason.invalid, "slot " + number + " does not exist in library " + lib.id
-                    + (lib.slots.isEmpty() ? "" : " (slots " + lib.slots.firstKey() + "-" + lib.slots.lastKey() + ")")));
-        }
-        for (Drive d : lib.drives.values()) {
-            if (d.holdsVolume() && Integer.valueOf(number).equals(d.sourceSlot)) {
-                return new VolumeLocation(number, d.label, d);
-            }
-        }
-        if (s.state == SlotState.EMPTY) {
-            throw new Denial(DrivebusError.failed(ErrorReason.empty, "slot " + number + " of library " + lib.id + " is empty"));
-        }
-        return new VolumeLocation(number, lib.labelOf(s), null);
-    }
-
-    /** Amanda's relative slots: {@code current}, or {@code next} wrapping past the last slot, skipping except_slots. */
-    private static int relativeSlot(Library lib, Relative rel, List<Integer> exceptSlots) {
-        Set<Integer> except = exceptSlots == null ? Set.of() : new HashSet<>(exceptSlots);
-        if (rel == Relative.current && !except.contains(lib.currentSlot)) {
-            return lib.currentSlot;
-        }
-        List<Integer> order = new ArrayList<>(lib.slots.tailMap(lib.currentSlot, false).keySet());
-        order.addAll(lib.slots.headMap(lib.currentSlot, true).keySet());
-        for (int n : order) {
-            Slot s = lib.slots.get(n);
-            if (!except.contains(n) && !s.importExport) {
-                return n;
-            }
-        }
-        throw new Denial(DrivebusError.failed(ErrorReason.notfound, "no slot left to try in library " + lib.id));
-    }
-
-    private static Reservation holderOf(Library lib, VolumeLocation vol) {
-        for (Reservation r : lib.reservations.values()) {
-            if (vol.slot != null && vol.slot.equals(r.slot) || vol.label != null && vol.label.equals(r.label)) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    /** A free drive: an empty one first (no unload needed), else one holding an unreserved volume. */
-    private static Drive chooseDrive(Library lib) {
-        Drive loadedFree = null;
-        for (Drive d : lib.drives.values()) {
-            if (!d.isFree() || !d.isUsable()) {
-                continue;
-            }
-            if (d.state == DriveState.empty) {
-                return d;
-            }
-            if (loadedFree == null) {
-                loadedFree = d;
-            }
-        }
-        return loadedFree;
-    }
-
+    /** Releases a reservation, or every member of a set named by its id. Owner only. */
     private void release(Library lib, String requestId, ReleaseRequest req, Instant now, List<Output> out) {
-        Reservation r = ownedReservation(lib, requestId, req.reservationId(), req.owner(), out);
-        if (r == null) {
-            return;
+        List<Reservation> rs = owned(lib, requestId, req.reservationId(), req.owner(), out);
+        for (Reservation r : rs) {
+            Drive d = end(lib, r, false);
+            emit(out, lib, requestId, new ReservationReleased(lib.id, r.id, r.owner, r.drive, r.token));
+            if (Boolean.TRUE.equals(req.unload()) && d != null && d.holders.isEmpty() && d.pendingCommandId == null) {
+                // The release's own token still fences the unload: no newer grant exists yet.
+                String commandId = ids.get();
+                d.pendingCommandId = commandId;
+                d.pendingToken = r.token;
+                out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, r.token, r.id)));
+            }
         }
-        Drive d = end(lib, r, false);
-        emit(out, lib, requestId, new ReservationReleased(lib.id, r.id, r.owner, r.drive, r.token));
-        if (Boolean.TRUE.equals(req.unload()) && d != null && d.pendingCommandId == null) {
-            // The release's own token still fences the unload: no newer grant exists yet.
-            String commandId = ids.get();
-            d.pendingCommandId = commandId;
-            d.pendingToken = r.token;
-            out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, r.token, r.id)));
+        if (!rs.isEmpty()) {
+            serveQueue(lib, now, out);
         }
-        serveQueue(lib, now, out);
     }
 
     private void renew(Library lib, String requestId, RenewRequest req, Instant now, List<Output> out) {
-        Reservation r = ownedReservation(lib, requestId, req.reservationId(), req.owner(), out);
-        if (r == null) {
-            return;
+        for (Reservation r : owned(lib, requestId, req.reservationId(), req.owner(), out)) {
+            if (req.leaseMs() != null) {
+                r.leaseMs = req.leaseMs();
+            }
+            r.leaseExpiresAt = now.plusMillis(r.leaseMs);
+            emit(out, lib, requestId, new LeaseRenewed(lib.id, r.id, r.owner, r.leaseExpiresAt));
         }
-        if (req.leaseMs() != null) {
-            r.leaseMs = req.leaseMs();
-        }
-        r.leaseExpiresAt = now.plusMillis(r.leaseMs);
-        emit(out, lib, requestId, new LeaseRenewed(lib.id, r.id, r.owner, r.leaseExpiresAt));
     }
 
     /** DEC SRC LockOps break: {@code any} breaks anyone's, {@code site} only holders on the operator's own site. */
@@ -346,8 +329,8 @@ public final class ReservationCore {
      */
     private void cancel(Library lib, String requestId, CancelRequest req, Instant now, List<Output> out) {
         Waiter w = lib.queue.stream().filter(x -> x.requestId.equals(req.requestId())).findFirst().orElse(null);
-        Reservation granted = lib.reservations.get(req.requestId());
-        Owner holder = w != null ? w.request.owner() : granted != null ? granted.owner : null;
+        List<Reservation> granted = grantsOf(lib, req.requestId());
+        Owner holder = w != null ? w.owner() : granted.isEmpty() ? null : granted.get(0).owner;
         if (holder == null) {
             deny(out, lib, requestId, null, req.owner(),
                     DrivebusError.failed(ErrorReason.notfound, "request " + req.requestId() + " is neither waiting nor granted"));
@@ -364,196 +347,56 @@ public final class ReservationCore {
             tellPositions(lib, out);
             return;
         }
-        end(lib, granted, !granted.ready);
-        if (granted.ready) {
-            emit(out, lib, requestId, new ReservationReleased(lib.id, granted.id, holder, granted.drive, granted.token));
-        } else {
-            emit(out, lib, granted.id, new ReservationCancelled(lib.id, holder));
+        boolean answered = granted.stream().allMatch(r -> r.ready);
+        for (Reservation r : granted) {
+            end(lib, r, !answered);
+            if (answered) {
+                emit(out, lib, requestId, new ReservationReleased(lib.id, r.id, holder, r.drive, r.token));
+            }
+        }
+        if (!answered) {
+            emit(out, lib, req.requestId(), new ReservationCancelled(lib.id, holder));
         }
         serveQueue(lib, now, out);
     }
 
-    private Reservation ownedReservation(Library lib, String requestId, String reservationId, Owner caller, List<Output> out) {
-        Reservation r = lib.reservations.get(reservationId);
-        if (r == null) {
-            deny(out, lib, requestId, reservationId, caller, noSuchReservation(lib, reservationId));
-            return null;
+    /** The reservations a request made: itself, or the members of the set it named. */
+    private static List<Reservation> grantsOf(Library lib, String id) {
+        Reservation single = lib.reservations.get(id);
+        if (single != null) {
+            return List.of(single);
         }
+        return lib.reservations.values().stream().filter(r -> id.equals(r.setId)).toList();
+    }
+
+    /** The caller's reservations named by {@code id}; otherwise answers why not and returns none. */
+    private List<Reservation> owned(Library lib, String requestId, String id, Owner caller, List<Output> out) {
+        List<Reservation> rs = grantsOf(lib, id);
+        if (rs.isEmpty()) {
+            deny(out, lib, requestId, id, caller, noSuchReservation(lib, id));
+            return List.of();
+        }
+        Reservation r = rs.get(0);
         if (!r.owner.equals(caller)) {
-            deny(out, lib, requestId, reservationId, caller, new DrivebusError(io.drivebus.schemas.ErrorKind.failed,
-                    ErrorReason.unauthorized, "reservation " + r.id + " is held by " + r.owner + ", not " + caller,
-                    r.slot, r.drive, r.owner, r.id));
-            return null;
+            deny(out, lib, requestId, id, caller, new DrivebusError(ErrorKind.failed, ErrorReason.unauthorized,
+                    "reservation " + id + " is held by " + r.owner + ", not " + caller, r.slot, r.drive, r.owner, r.id));
+            return List.of();
         }
-        return r;
+        return rs;
     }
 
     private static DrivebusError noSuchReservation(Library lib, String id) {
         return DrivebusError.failed(ErrorReason.notfound, "no reservation " + id + " in library " + lib.id);
     }
 
-    /** Frees the drive of a reservation that ends. An ending not asked for by the holder moves the token on. */
+    /** Frees a reservation's drive. An ending not asked for by the holder moves the token on, fencing it off. */
     private static Drive end(Library lib, Reservation r, boolean fence) {
         lib.reservations.remove(r.id);
         Drive d = lib.drives.get(r.drive);
-        if (d != null && r.id.equals(d.reservationId)) {
-            d.reservationId = null;
-            if (fence) {
-                d.nextToken();
-            }
+        if (d != null && d.holders.remove(r.id) && fence) {
+            d.nextToken();
         }
         return d;
-    }
-
-    // ---------------------------------------------------------------- changer operations
-
-    /** Amanda's changer operations. None of them ever drops or disturbs a live reservation. */
-    private void changer(Library lib, String requestId, ChangerRequest req, Instant now, List<Output> out) {
-        switch (req.op()) {
-            case info -> changerDone(out, lib, requestId, req.owner(), req.op(), List.of(), null);
-            case reset -> {
-                // unlike chg-multi's reset, live reservations stay: only the current slot moves
-                lib.currentSlot = lib.slots.isEmpty() ? 1 : lib.slots.firstKey();
-                changerDone(out, lib, requestId, req.owner(), req.op(), List.of(lib.currentSlot), null);
-            }
-            case eject -> eject(lib, requestId, req, out);
-            case move -> move(lib, requestId, req, out);
-            case update -> update(lib, requestId, req, now, out);
-        }
-    }
-
-    /** Unloads a drive nobody holds. The eject runs under a new token: it fences off anything issued before it. */
-    private void eject(Library lib, String requestId, ChangerRequest req, List<Output> out) {
-        if (req.drive() == null) {
-            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, "eject needs a drive"));
-            return;
-        }
-        Drive d = lib.drives.get(req.drive());
-        if (d == null) {
-            deny(out, lib, requestId, null, req.owner(),
-                    DrivebusError.failed(ErrorReason.notfound, "library " + lib.id + " has no drive '" + req.drive() + "'"));
-            return;
-        }
-        if (d.reservationId != null) {
-            Reservation r = lib.reservations.get(d.reservationId);
-            deny(out, lib, requestId, null, req.owner(), new DrivebusError(io.drivebus.schemas.ErrorKind.failed, ErrorReason.driveinuse,
-                    "drive " + d.id + " is reserved by " + r.owner + " (reservation " + r.id + ")", r.slot, d.id, r.owner, r.id));
-            return;
-        }
-        if (d.pendingCommandId != null) {
-            deny(out, lib, requestId, null, req.owner(),
-                    DrivebusError.failed(ErrorReason.driveinuse, "drive " + d.id + " has a motion in progress"));
-            return;
-        }
-        if (d.state == DriveState.empty) {
-            changerDone(out, lib, requestId, req.owner(), req.op(), List.of(), d.id);
-            return;
-        }
-        String commandId = ids.get();
-        d.pendingCommandId = commandId;
-        d.pendingToken = d.nextToken();
-        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.eject, req.owner(),
-                d.sourceSlot == null ? List.of() : List.of(d.sourceSlot), d.id));
-        out.add(new Output.Command(commandId, requestId, DeviceCommand.unload(lib.id, lib.host, d.id, d.pendingToken, null)));
-    }
-
-    /** Moves a volume between slots; neither the volume nor the slots may be in use. */
-    private void move(Library lib, String requestId, ChangerRequest req, List<Output> out) {
-        Integer from = req.fromSlot();
-        Integer to = req.toSlot();
-        DrivebusError why = null;
-        if (from == null || to == null || from.equals(to)) {
-            why = DrivebusError.failed(ErrorReason.invalid, "move needs two different slots, fromSlot and toSlot");
-        } else if (!lib.slots.containsKey(from) || !lib.slots.containsKey(to)) {
-            why = DrivebusError.failed(ErrorReason.invalid, "library " + lib.id + " has no slot " + (lib.slots.containsKey(from) ? to : from));
-        } else if (lib.slots.get(from).state == SlotState.EMPTY) {
-            why = DrivebusError.failed(ErrorReason.empty, "slot " + from + " is empty");
-        } else if (lib.slots.get(to).state != SlotState.EMPTY) {
-            why = DrivebusError.failed(ErrorReason.invalid, "slot " + to + " is not empty");
-        } else if (slotInMotion(lib, from) || slotInMotion(lib, to)) {
-            why = DrivebusError.failed(ErrorReason.volinuse, "slot " + from + " or " + to + " is being moved");
-        } else {
-            Reservation holder = holderOf(lib, new VolumeLocation(from, lib.labelOf(lib.slots.get(from)), null));
-            if (holder != null) {
-                why = DrivebusError.volumeInUse(from, holder.drive, holder.owner, holder.id,
-                        "the volume in slot " + from + " is reserved by " + holder.owner);
-            }
-        }
-        if (why != null) {
-            deny(out, lib, requestId, null, req.owner(), why);
-            return;
-        }
-        String commandId = ids.get();
-        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.move, req.owner(), List.of(from, to), null));
-        out.add(new Output.Command(commandId, requestId, new DeviceCommand(lib.id, lib.host, null, DeviceAction.transfer, 0, from, to,
-                null, null, null, null)));
-    }
-
-    /** Rescan (slot ranges, or all), or record ({@code N=LABEL}) / forget ({@code N=}) a slot's label without motion. */
-    private void update(Library lib, String requestId, ChangerRequest req, Instant now, List<Output> out) {
-        ChangerSpec spec;
-        try {
-            spec = ChangerSpec.parse(req.spec());
-        } catch (IllegalArgumentException e) {
-            deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, e.getMessage()));
-            return;
-        }
-        List<Integer> slots = spec.isAssignment() ? List.of(spec.slot()) : spec.rescan() == null ? List.copyOf(lib.slots.keySet()) : spec.rescan();
-        for (int n : slots) {
-            if (!lib.slots.containsKey(n)) {
-                deny(out, lib, requestId, null, req.owner(), DrivebusError.failed(ErrorReason.invalid, "library " + lib.id + " has no slot " + n));
-                return;
-            }
-        }
-        if (spec.isAssignment()) {
-            lib.labelOverrides.put(spec.slot(), spec.label());
-            changerDone(out, lib, requestId, req.owner(), req.op(), slots, null);
-            serveQueue(lib, now, out);
-            return;
-        }
-        String commandId = ids.get();
-        lib.pendingChanges.put(commandId, new PendingChange(requestId, ChangerOp.update, req.owner(), slots, null));
-        out.add(new Output.Command(commandId, requestId, new DeviceCommand(lib.id, lib.host, null, DeviceAction.scan, 0, null, null, null,
-                null, null, null)));
-    }
-
-    /** Answers a changer operation whose command the agent reported on. */
-    private void changerResult(Library lib, PendingChange pc, DeviceCommandResult result, List<Output> out) {
-        if (pc.drive != null) {
-            Drive d = lib.drives.get(pc.drive);
-            if (d != null) {
-                d.pendingCommandId = null;
-            }
-        }
-        if (result.outcome() != CommandOutcome.done) {
-            deny(out, lib, pc.requestId, null, pc.owner, result.error() != null ? result.error()
-                    : DrivebusError.failed(ErrorReason.device, pc.op + " " + result.outcome()));
-            return;
-        }
-        if (pc.op == ChangerOp.update) {
-            pc.slots.forEach(lib.labelOverrides::remove); // rescanned: the agent's word again
-        } else if (pc.op == ChangerOp.move) {
-            // the labels an operator recorded travel with the volume
-            String moved = lib.labelOverrides.remove(pc.slots.get(0));
-            if (moved != null) {
-                lib.labelOverrides.put(pc.slots.get(1), moved);
-            }
-        }
-        changerDone(out, lib, pc.requestId, pc.owner, pc.op, pc.slots, pc.drive);
-    }
-
-    private void changerDone(List<Output> out, Library lib, String requestId, Owner owner, ChangerOp op, List<Integer> slots, String drive) {
-        emit(out, lib, requestId, new ChangerResult(lib.id, owner, op, lib.currentSlot, lib.numSlots(), lib.vendor, lib.fastSearch, slots,
-                drive));
-    }
-
-    private static boolean slotInMotion(Library lib, int slot) {
-        for (PendingChange pc : lib.pendingChanges.values()) {
-            if (pc.op == ChangerOp.move && pc.slots.contains(slot)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // ---------------------------------------------------------------- agent input
@@ -576,6 +419,8 @@ public final class ReservationCore {
             slot.label = ss.label();
             slot.barcode = ss.barcode();
             slot.importExport = ss.importExport();
+            slot.pool = ss.pool();
+            slot.appendable = ss.appendable();
             lib.slots.put(slot.number, slot);
         }
         Set<String> reported = new HashSet<>();
@@ -590,6 +435,10 @@ public final class ReservationCore {
             d.sourceSlot = ds.sourceSlot();
             d.error = ds.error();
             d.agentToken = Math.max(d.agentToken, ds.highestToken());
+            d.autoselect = ds.autoselect() == null || ds.autoselect();
+            d.maxConcurrentJobs = ds.maxConcurrentJobs() == null ? 1 : ds.maxConcurrentJobs();
+            d.pool = ds.pool();
+            d.appendable = ds.appendable();
         }
         for (Iterator<Map.Entry<String, Drive>> it = lib.drives.entrySet().iterator(); it.hasNext();) {
             Drive d = it.next().getValue();
@@ -617,31 +466,30 @@ public final class ReservationCore {
             if (d.pendingCommandId == null || d.agentToken < d.pendingToken || d.state == DriveState.busy) {
                 continue;
             }
-            Reservation r = d.reservationId == null ? null : lib.reservations.get(d.reservationId);
+            Reservation r = d.reservationId() == null ? null : lib.reservations.get(d.reservationId());
             if (r != null && !r.ready && r.token == d.pendingToken) {
                 boolean holdsIt = d.state == DriveState.loaded
                         && (r.label != null ? r.label.equals(d.label) : r.slot != null && r.slot.equals(d.sourceSlot));
                 if (holdsIt) {
                     d.pendingCommandId = null;
-                    r.ready = true;
-                    emitReady(out, lib, r, d);
+                    loaded(lib, r, d, out);
                 }
             } else if (r == null && d.state == DriveState.empty) {
                 PendingChange eject = lib.pendingChanges.remove(d.pendingCommandId);
                 d.pendingCommandId = null; // an unload after release, or an eject, done
                 if (eject != null) {
-                    changerDone(out, lib, eject.requestId, eject.owner, eject.op, eject.slots, eject.drive);
+                    changer.done(out, lib, eject.requestId, eject.owner, eject.op, eject.slots, eject.drive);
                 }
             }
         }
     }
 
-    /** An agent's answer to a command: completes or fails the load a grant is waiting for. */
+    /** An agent's answer to a command: completes or fails the load a grant is waiting for, or a changer operation. */
     public List<Output> onDeviceResult(Library lib, String commandId, DeviceCommandResult result, Instant now) {
         List<Output> out = new ArrayList<>();
         PendingChange pc = lib.pendingChanges.remove(commandId);
         if (pc != null) {
-            changerResult(lib, pc, result, out);
+            changer.onResult(lib, pc, result, out);
             serveQueue(lib, now, out);
             return out;
         }
@@ -660,7 +508,7 @@ public final class ReservationCore {
             return out;
         }
         if (result.outcome() == CommandOutcome.done) {
-            r.ready = true;
+            swapVolumes(lib, d, r.slot);
             d.state = DriveState.loaded;
             d.label = result.label() != null ? result.label() : r.label;
             d.barcode = result.barcode();
@@ -668,15 +516,55 @@ public final class ReservationCore {
             if (r.label == null) {
                 r.label = d.label;
             }
-            emitReady(out, lib, r, d);
+            loaded(lib, r, d, out);
         } else {
-            end(lib, r, true);
             DrivebusError why = result.error() != null ? result.error()
                     : DrivebusError.failed(ErrorReason.device, "load " + result.outcome() + " on drive " + d.id);
-            deny(out, lib, r.id, r.id, r.owner, why);
+            // a set is all or nothing: one failed load ends every member
+            String answers = r.setId != null ? r.setId : r.id;
+            for (Reservation m : grantsOf(lib, answers)) {
+                end(lib, m, true);
+            }
+            deny(out, lib, answers, answers, r.owner, why);
             serveQueue(lib, now, out);
         }
         return out;
+    }
+
+    /**
+     * What a load did to the slots, as the agent does it: a volume the drive held went back to its source slot, and
+     * the loaded one left its slot. Known now rather than at the agent's next status, so a waiter for the returned
+     * volume is not told it is nowhere.
+     */
+    private static void swapVolumes(Library lib, Drive d, Integer fromSlot) {
+        if (d.state == DriveState.loaded && d.sourceSlot != null && !d.sourceSlot.equals(fromSlot)) {
+            Slot back = lib.slots.get(d.sourceSlot);
+            if (back != null) {
+                back.state = io.drivebus.schemas.device.SlotState.FULL;
+                back.label = d.label;
+                back.barcode = d.barcode;
+                back.pool = d.pool;
+                back.appendable = d.appendable;
+            }
+        }
+        Slot from = fromSlot == null ? null : lib.slots.get(fromSlot);
+        if (from != null) {
+            d.pool = from.pool;
+            d.appendable = from.appendable;
+            from.state = io.drivebus.schemas.device.SlotState.EMPTY;
+            from.label = null;
+            from.barcode = null;
+        }
+    }
+
+    /** A load is done: the reservation is ready; a set is ready when its last member is. */
+    private void loaded(Library lib, Reservation r, Drive d, List<Output> out) {
+        r.ready = true;
+        if (r.setId == null) {
+            emitReady(out, lib, r, d);
+        } else if (grantsOf(lib, r.setId).stream().allMatch(m -> m.ready)) {
+            emitSetReady(out, lib, r.setId);
+        }
     }
 
     // ---------------------------------------------------------------- time
@@ -699,7 +587,7 @@ public final class ReservationCore {
             if (!w.deadline.isAfter(now)) {
                 it.remove();
                 timedOut = true;
-                emit(out, lib, w.requestId, new ReservationExpired(lib.id, null, w.request.owner(), null, null, ExpiryKind.wait));
+                emit(out, lib, w.requestId, new ReservationExpired(lib.id, null, w.owner(), null, null, ExpiryKind.wait));
             }
         }
         serveQueue(lib, now, out);
@@ -734,23 +622,39 @@ public final class ReservationCore {
         return next;
     }
 
-    // ---------------------------------------------------------------- helpers
+    // ---------------------------------------------------------------- answers
 
     private void emitReady(List<Output> out, Library lib, Reservation r, Drive d) {
         emit(out, lib, r.id, new ReservationReady(lib.id, r.id, r.owner, d.id, d.devicePath, r.slot, r.label, d.barcode, r.token,
                 r.leaseExpiresAt));
     }
 
-    private void deny(List<Output> out, Library lib, String requestId, String reservationId, Owner owner, DrivebusError error) {
+    private void emitSetReady(List<Output> out, Library lib, String setId) {
+        List<Reservation> members = grantsOf(lib, setId);
+        List<SetMember> ms = new ArrayList<>();
+        for (Reservation m : members) {
+            Drive d = lib.drives.get(m.drive);
+            ms.add(new SetMember(m.id, m.drive, d == null ? null : d.devicePath, m.slot, m.label, m.token, m.mode));
+        }
+        emit(out, lib, setId, new ReservationSetReady(lib.id, setId, members.get(0).owner, ms, members.get(0).leaseExpiresAt));
+    }
+
+    void deny(List<Output> out, Library lib, String requestId, String reservationId, Owner owner, DrivebusError error) {
         emit(out, lib, requestId, new ReservationDenied(lib.id, reservationId, owner, error));
     }
 
-    private void emit(List<Output> out, Library lib, String correlationId, ReservationEvent event) {
+    void emit(List<Output> out, Library lib, String correlationId, ReservationEvent event) {
         out.add(new Output.Event(ids.get(), correlationId, event));
+    }
+
+    String newId() {
+        return ids.get();
     }
 
     private static Owner ownerOf(ReservationRequest r) {
         if (r instanceof ReserveRequest x) {
+            return x.owner();
+        } else if (r instanceof ReserveSetRequest x) {
             return x.owner();
         } else if (r instanceof ReleaseRequest x) {
             return x.owner();
@@ -762,22 +666,5 @@ public final class ReservationCore {
             return x.owner();
         }
         return ((BreakRequest) r).operator();
-    }
-
-    private static String describe(VolumeLocation v) {
-        return v.label != null ? v.label + (v.slot != null ? " (slot " + v.slot + ")" : "") : "in slot " + v.slot;
-    }
-
-    private record VolumeLocation(Integer slot, String label, Drive drive) {
-    }
-
-    /** A rule said no; carries the typed error. */
-    private static final class Denial extends RuntimeException {
-        final DrivebusError error;
-
-        Denial(DrivebusError error) {
-            super(error.message(), null, false, false);
-            this.error = error;
-        }
     }
 }

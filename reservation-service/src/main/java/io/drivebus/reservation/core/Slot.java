@@ -9,6 +9,8 @@ public final class Slot {
     String label;
     String barcode;
     boolean importExport;
+    String pool;
+    Boolean appendable;
 
     Slot() {
     }

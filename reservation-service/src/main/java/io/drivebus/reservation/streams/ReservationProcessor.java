@@ -81,7 +81,8 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
         List<Output> outputs;
         if (topic.equals(Topics.RESERVATION_REQUESTS) && payload instanceof ReservationRequest request) {
-            if (seenBefore(envelope.id(), now)) {
+            // per library: a request forwarded to another library under the same id is new there
+            if (seenBefore(lib.id() + "/" + envelope.id(), now)) {
                 LOG.debugf("request %s seen before; not decided again", envelope.id());
                 return;
             }
@@ -142,6 +143,9 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             if (o instanceof Output.Event e) {
                 Envelope<?> env = new Envelope<>(e.eventId(), typeOf(e.event()), 1, at, source, e.correlationId(), traceparent, e.event());
                 context.forward(new Record<>(lib.id(), codec.encode(env), at.toEpochMilli()), ReservationTopology.EVENTS_SINK);
+            } else if (o instanceof Output.Forward f) {
+                Envelope<?> env = new Envelope<>(f.requestId(), typeOf(f.request()), 1, at, source, null, traceparent, f.request());
+                context.forward(new Record<>(f.request().library(), codec.encode(env), at.toEpochMilli()), ReservationTopology.FORWARD_SINK);
             } else if (o instanceof Output.Command c) {
                 Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
                         c.command());

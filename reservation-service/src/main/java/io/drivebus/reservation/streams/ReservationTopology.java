@@ -21,6 +21,8 @@ public final class ReservationTopology {
     static final String PROCESSOR = "reservation-processor";
     static final String EVENTS_SINK = "events";
     static final String COMMANDS_SINK = "commands";
+    /** Requests passed on to the next candidate library. */
+    static final String FORWARD_SINK = "forward";
 
     static String dlqSink(String topic) {
         return "dlq-" + topic;
@@ -40,6 +42,7 @@ public final class ReservationTopology {
                 Serdes.String(), Serdes.Long()).withCachingDisabled(), PROCESSOR);
         t.addSink(EVENTS_SINK, Topics.RESERVATION_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         t.addSink(COMMANDS_SINK, Topics.DEVICE_COMMANDS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        t.addSink(FORWARD_SINK, Topics.RESERVATION_REQUESTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSink(dlqSink(in), Topics.dlq(in), Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         }

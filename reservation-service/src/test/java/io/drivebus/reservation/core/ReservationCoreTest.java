@@ -112,7 +112,7 @@ class ReservationCoreTest {
         List<Output> out = core.onRequest(lib, "rel3", new ReleaseRequest("lib1", "req1", ALICE, null), T0);
         ReservationReleased r = event(out, 0, ReservationReleased.class);
         assertEquals("d0", r.drive());
-        assertNull(lib.drives.get("d0").reservationId);
+        assertNull(lib.drives.get("d0").reservationId());
         assertEquals(ErrorReason.notfound, denial(core.onRequest(lib, "rel4", new ReleaseRequest("lib1", "req1", ALICE, null), T0)).reason());
     }
 
@@ -207,7 +207,7 @@ class ReservationCoreTest {
         ReservationExpired x = event(out, 0, ReservationExpired.class);
         assertEquals(ExpiryKind.lease, x.what());
         assertEquals("r1", ((Output.Event) out.get(0)).correlationId());
-        assertNull(lib.drives.get("d0").reservationId);
+        assertNull(lib.drives.get("d0").reservationId());
         assertEquals(2, lib.drives.get("d0").token, "expiry fences off the old holder");
         assertNull(ReservationCore.nextDeadline(lib));
     }

@@ -147,6 +147,23 @@ class ReservationTopologyTest {
         assertEquals(x.token() + 2, g.token(), "expiry moved the token on once, the new grant once more");
     }
 
+    @Test
+    void aForwardedRequestIsDecidedByTheNextLibraryAndAnsweredUnderItsOriginalId() {
+        status.pipeInput("lib2", codec.encode(Envelope.of("agent", null, Fixtures.status("lib2", 1, 10, List.of(Fixtures.empty("e0"))))));
+        // lib1's two drives are both taken
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 1))));
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 2))));
+        events.readRecordsToList();
+        Envelope<ReserveRequest> req = Envelope.of("cli", null, new ReserveRequest("lib1", BOB, null, 3, null, null, null, null, null, null,
+                null, List.of("lib2"), null, null, null));
+        requests.pipeInput("lib1", codec.encode(req));
+        TestRecord<String, byte[]> answer = events.readRecord();
+        assertEquals("lib2", answer.key(), "answered by the library it was forwarded to");
+        Envelope<? extends Payload> g = codec.decode(answer.value());
+        assertEquals(req.id(), g.correlationId());
+        assertEquals("e0", ((ReservationGranted) g.payload()).drive());
+    }
+
     private static String reason(TestRecord<String, byte[]> r) {
         Header h = r.headers().lastHeader(Topics.DLQ_REASON_HEADER);
         return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);

@@ -9,7 +9,7 @@ import io.drivebus.schemas.Payload;
  */
 public sealed interface ReservationEvent extends Payload
         permits ReservationQueued, ReservationGranted, ReservationReady, ReservationDenied, ReservationReleased,
-        ReservationExpired, ReservationBroken, ReservationCancelled, LeaseRenewed, ChangerResult {
+        ReservationExpired, ReservationBroken, ReservationCancelled, LeaseRenewed, ChangerResult, ReservationSetReady {
     Owner owner();
 
     /** True when no further event will follow for the request this one answers. */

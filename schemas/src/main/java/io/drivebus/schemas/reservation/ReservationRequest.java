@@ -4,5 +4,5 @@ import io.drivebus.schemas.Payload;
 
 /** Everything on {@code drivebus.reservation.requests}. */
 public sealed interface ReservationRequest extends Payload
-        permits ReserveRequest, ReleaseRequest, RenewRequest, CancelRequest, BreakRequest, ChangerRequest {
+        permits ReserveRequest, ReleaseRequest, RenewRequest, CancelRequest, BreakRequest, ChangerRequest, ReserveSetRequest {
 }
