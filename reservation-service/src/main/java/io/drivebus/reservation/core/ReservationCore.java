@@ -59,11 +59,18 @@ public final class ReservationCore {
     static final int MISSED_HEARTBEATS_OFFLINE = 3;
 
     private final Supplier<String> ids;
+    private final boolean unloadOnExpiry;
     private final ChangerOps changer = new ChangerOps(this);
 
     /** @param ids makes command and event ids (random UUIDs in production, predictable in tests) */
     public ReservationCore(Supplier<String> ids) {
+        this(ids, false);
+    }
+
+    /** @param unloadOnExpiry put a lapsed holder's volume back in its slot (under the moved-on token) */
+    public ReservationCore(Supplier<String> ids, boolean unloadOnExpiry) {
         this.ids = ids;
+        this.unloadOnExpiry = unloadOnExpiry;
     }
 
     // ---------------------------------------------------------------- requests
@@ -577,8 +584,14 @@ public final class ReservationCore {
         List<Output> out = new ArrayList<>();
         for (Reservation r : List.copyOf(lib.reservations.values())) {
             if (!r.leaseExpiresAt.isAfter(now)) {
-                end(lib, r, true);
+                Drive d = end(lib, r, true);
                 emit(out, lib, r.id, new ReservationExpired(lib.id, r.id, r.owner, r.drive, r.token, ExpiryKind.lease));
+                if (unloadOnExpiry && d != null && d.holders.isEmpty() && d.pendingCommandId == null && d.state == DriveState.loaded) {
+                    String commandId = ids.get();
+                    d.pendingCommandId = commandId;
+                    d.pendingToken = d.token;
+                    out.add(new Output.Command(commandId, r.id, DeviceCommand.unload(lib.id, lib.host, d.id, d.token, null)));
+                }
             }
         }
         boolean timedOut = false;

@@ -44,8 +44,8 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private KeyValueStore<String, Library> libraries;
     private WindowStore<String, Long> seenRequests;
 
-    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source) {
-        this.core = new ReservationCore(ids);
+    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry) {
+        this.core = new ReservationCore(ids, unloadOnExpiry);
         this.tickInterval = tickInterval;
         this.source = source;
     }

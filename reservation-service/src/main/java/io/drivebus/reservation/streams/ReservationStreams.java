@@ -26,13 +26,16 @@ public class ReservationStreams {
     private final Config config;
     private final String bootstrap;
     private final Duration tickInterval;
+    private final boolean unloadOnExpiry;
     private volatile KafkaStreams streams;
 
     ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
-            @ConfigProperty(name = "drivebus.reservation.tick-interval", defaultValue = "250ms") Duration tickInterval) {
+            @ConfigProperty(name = "drivebus.reservation.tick-interval", defaultValue = "250ms") Duration tickInterval,
+            @ConfigProperty(name = "drivebus.reservation.unload-on-expiry", defaultValue = "false") boolean unloadOnExpiry) {
         this.config = config;
         this.bootstrap = bootstrap;
         this.tickInterval = tickInterval;
+        this.unloadOnExpiry = unloadOnExpiry;
     }
 
     void start(@Observes StartupEvent ev) {
@@ -45,7 +48,7 @@ public class ReservationStreams {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
-        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source), props);
+        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry), props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -29,11 +29,15 @@ public final class ReservationTopology {
     }
 
     public static Topology build(Supplier<String> ids, Duration tickInterval, String source) {
+        return build(ids, tickInterval, source, false);
+    }
+
+    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
-        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source),
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
                 .withCachingDisabled(), PROCESSOR);

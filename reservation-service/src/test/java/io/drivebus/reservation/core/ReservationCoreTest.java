@@ -213,6 +213,24 @@ class ReservationCoreTest {
     }
 
     @Test
+    void withUnloadOnExpiryALapsedHoldersVolumeGoesBackUnderTheMovedOnToken() {
+        ReservationCore unloading = new ReservationCore(Fixtures.ids(), true);
+        Library l = new Library("lib1");
+        unloading.onStatus(l, status("lib1", 1, 10, List.of(empty("d0"))), T0);
+        Output.Command load = (Output.Command) unloading.onRequest(l, "r1", ReserveRequest.bySlot("lib1", ALICE, 1).withLeaseMs(1000L), T0)
+                .get(1);
+        unloading.onDeviceResult(l, load.commandId(), Fixtures.loadDone("lib1", load.commandId(), "d0", 1, 1, "r1"), T0);
+        List<Output> out = unloading.onTick(l, T0.plusMillis(1000));
+        event(out, 0, ReservationExpired.class);
+        DeviceCommand unload = command(out, 1);
+        assertEquals(DeviceAction.unload, unload.action());
+        assertEquals(2, unload.token(), "the expired holder's token 1 is already fenced off");
+        // without the option the volume stays in the drive (Amanda-like)
+        core.onRequest(lib, "r2", ReserveRequest.bySlot("lib1", ALICE, 1).withLeaseMs(1000L), T0);
+        assertEquals(1, core.onTick(lib, T0.plusMillis(1000)).size());
+    }
+
+    @Test
     void renewExtendsTheLeaseForTheOwnerOnly() {
         core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 1).withLeaseMs(1000L), T0);
         assertEquals(ErrorReason.unauthorized, denial(core.onRequest(lib, "n0", new RenewRequest("lib1", "r1", BOB, null), T0)).reason());
