@@ -26,19 +26,36 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final BrokerSecurity security;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort) {
+    private KafkaBroker(Path dir, int port, int controllerPort, BrokerSecurity security) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.security = security;
     }
 
     /** Starts a broker keeping its data in {@code dir}; an existing data directory is reused (a restart). */
     public static KafkaBroker start(Path dir, int port) {
-        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free());
+        return start(dir, port, null);
+    }
+
+    /** As {@link #start(Path, int)}; with {@code security}, the only client listener is SASL/SCRAM over TLS. */
+    public static KafkaBroker start(Path dir, int port, BrokerSecurity security) {
+        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free(), security);
         b.startProcess();
         return b;
+    }
+
+    /** Null for a plaintext broker. */
+    public BrokerSecurity security() {
+        return security;
+    }
+
+    /** Client settings with which this broker's bootstrap address works (the broker's own user when secured). */
+    public java.util.Map<String, String> adminClientProperties() {
+        return security == null ? java.util.Map.of() : security.clientProperties(security.brokerUser(), security.password(security.brokerUser()));
     }
 
     public String bootstrap() {
@@ -60,8 +77,12 @@ public final class KafkaBroker implements AutoCloseable {
             Path logs = dir.resolve("data");
             writeConfig(props, logs);
             if (!Files.exists(logs.resolve("meta.properties"))) {
-                run(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId(), "-c", props.toString(), "--ignore-formatted"),
-                        dir.resolve("format.log"));
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId(), "-c",
+                        props.toString(), "--ignore-formatted"));
+                if (security != null) {
+                    format.addAll(security.scramFormatArgs());
+                }
+                run(format, dir.resolve("format.log"));
             }
             List<String> cmd = new ArrayList<>(Detach.prefix());
             cmd.addAll(javaCommand("-Xms256m", "-Xmx768m", "kafka.Kafka", props.toString()));
@@ -107,11 +128,15 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
+        p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        p.setProperty("inter.broker.listener.name", listener);
+        if (security != null) {
+            security.brokerProperties().forEach(p::setProperty);
+        }
         p.setProperty("log.dirs", logs.toString());
         p.setProperty("num.partitions", "4");
         p.setProperty("auto.create.topics.enable", "false");

@@ -17,7 +17,20 @@ public final class LocalStack implements AutoCloseable {
 
     /** What to start. Ports of 0 pick free ones (tests); the defaults are for people. */
     public record Options(Path dir, int kafkaPort, String postgresUrl, int postgresPort, int inventoryPort, int reservationPort,
-            int agentPort, String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick) {
+            int agentPort, String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick,
+            boolean secure) {
+
+        public Options(Path dir, int kafkaPort, String postgresUrl, int postgresPort, int inventoryPort, int reservationPort, int agentPort,
+                String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick) {
+            this(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary, demoSlots,
+                    demoDrives, leaseTick, false);
+        }
+
+        /** The broker's only client listener is SASL/SCRAM over TLS; every service and client gets a user of its own. */
+        public Options secured() {
+            return new Options(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
+                    demoSlots, demoDrives, leaseTick, true);
+        }
 
         public static Options forPeople(Path dir) {
             return new Options(dir, 9092, null, 15432, 8080, 8081, 8082, "demo-host", "demo", 10, List.of("d0", "d1"),
@@ -31,7 +44,7 @@ public final class LocalStack implements AutoCloseable {
 
         public Options withPostgresUrl(String url) {
             return new Options(dir, kafkaPort, url, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
-                    demoSlots, demoDrives, leaseTick);
+                    demoSlots, demoDrives, leaseTick, secure);
         }
     }
 
@@ -57,9 +70,17 @@ public final class LocalStack implements AutoCloseable {
 
     private void startAll(java.util.function.Consumer<String> progress) {
         Path logs = options.dir.resolve("logs");
-        progress.accept("starting Kafka " + "(KRaft, 127.0.0.1)");
-        broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort);
-        TopicSetup.ensureTopics(broker.bootstrap(), 4);
+        BrokerSecurity security = null;
+        if (options.secure) {
+            java.util.Map<String, String> users = new java.util.LinkedHashMap<>();
+            for (String u : List.of("admin", "reservation-service", "inventory-service", "device-agent", "backup-client")) {
+                users.put(u, u + "-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
+            }
+            security = BrokerSecurity.create(options.dir.resolve("tls"), users);
+        }
+        progress.accept("starting Kafka (KRaft, 127.0.0.1" + (security == null ? ")" : ", SASL/SCRAM over TLS)"));
+        broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort, security);
+        TopicSetup.ensureTopics(broker.bootstrap(), 4, broker.adminClientProperties());
         if (options.postgresUrl == null || options.postgresUrl.isBlank()) {
             progress.accept("starting embedded PostgreSQL");
             postgres = Postgres.embedded(options.dir.resolve("postgres"), options.postgresPort);
@@ -70,12 +91,14 @@ public final class LocalStack implements AutoCloseable {
         progress.accept("starting inventory-service, reservation-service, device-agent");
         Map<String, String> inventory = new LinkedHashMap<>(postgres.quarkusConfig());
         inventory.put("kafka.bootstrap.servers", broker.bootstrap());
+        inventory.putAll(kafkaSecurity("inventory-service"));
         services.put("inventory-service", new ServiceProcess("inventory-service", options.inventoryPort, inventory, logs).start());
 
         services.put("reservation-service", startReservationService("reservation-service", options.reservationPort));
 
         Map<String, String> agent = new LinkedHashMap<>();
         agent.put("kafka.bootstrap.servers", broker.bootstrap());
+        agent.putAll(kafkaSecurity("device-agent"));
         agent.put("drivebus.agent.host", options.agentHost);
         agent.put("drivebus.agent.state-dir", options.dir.resolve("agent-state").toString());
         String lib = "drivebus.agent.libraries." + options.demoLibrary;
@@ -108,6 +131,7 @@ public final class LocalStack implements AutoCloseable {
     public ServiceProcess startReservationService(String name, int port) {
         Map<String, String> cfg = new LinkedHashMap<>();
         cfg.put("kafka.bootstrap.servers", broker.bootstrap());
+        cfg.putAll(kafkaSecurity("reservation-service"));
         cfg.put("kafka-streams.state.dir", options.dir.resolve("streams-" + name).toString());
         cfg.put("drivebus.reservation.tick-interval", options.leaseTick.toMillis() + "ms");
         return new ServiceProcess("reservation-service", port, cfg, options.dir.resolve("logs"), name).start();
@@ -115,6 +139,19 @@ public final class LocalStack implements AutoCloseable {
 
     public String bootstrap() {
         return broker.bootstrap();
+    }
+
+    /** The {@code kafka.*} settings a service needs to reach the broker as {@code user} (none for a plaintext broker). */
+    public Map<String, String> kafkaSecurity(String user) {
+        Map<String, String> m = new LinkedHashMap<>();
+        clientProperties(user).forEach((k, v) -> m.put("kafka." + k, v));
+        return m;
+    }
+
+    /** Plain Kafka client settings for {@code user} (empty for a plaintext broker). */
+    public Map<String, String> clientProperties(String user) {
+        BrokerSecurity s = broker.security();
+        return s == null ? Map.of() : s.clientProperties(user, s.password(user));
     }
 
     public KafkaBroker broker() {

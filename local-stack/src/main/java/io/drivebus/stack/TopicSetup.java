@@ -22,7 +22,13 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicSetup {
 
     public static void ensureTopics(String bootstrap, int partitions) {
+        ensureTopics(bootstrap, partitions, Map.of());
+    }
+
+    /** {@code clientProperties}: security settings for the admin client, if the broker needs them. */
+    public static void ensureTopics(String bootstrap, int partitions, Map<String, String> clientProperties) {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);

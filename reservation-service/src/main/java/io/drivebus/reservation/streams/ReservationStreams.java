@@ -14,14 +14,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Runs the reservation topology for the life of the service. Every {@code kafka-streams.*} property is passed to
- * Kafka Streams as is (e.g. {@code kafka-streams.commit.interval.ms}); see application.properties for the
+ * Runs the reservation topology for the life of the service. Every {@code kafka.*} property (the client settings
+ * all services share, e.g. {@code kafka.security.protocol}) and then every {@code kafka-streams.*} property is
+ * passed to Kafka Streams as is (e.g. {@code kafka-streams.commit.interval.ms}); see application.properties for the
  * latency and failover settings chosen and why.
  */
 @ApplicationScoped
 public class ReservationStreams {
     private static final Logger LOG = Logger.getLogger(ReservationStreams.class);
     static final String PREFIX = "kafka-streams.";
+    static final String KAFKA_PREFIX = "kafka.";
 
     private final Config config;
     private final String bootstrap;
@@ -41,10 +43,17 @@ public class ReservationStreams {
     void start(@Observes StartupEvent ev) {
         Properties props = new Properties();
         for (String name : config.getPropertyNames()) {
+            if (name.startsWith(KAFKA_PREFIX) && !name.equals("kafka.bootstrap.servers")) {
+                // client settings shared with the other services (security: SASL, TLS), for every client Streams makes
+                props.put(name.substring(KAFKA_PREFIX.length()), config.getValue(name, String.class));
+            }
+        }
+        for (String name : config.getPropertyNames()) {
             if (name.startsWith(PREFIX)) {
                 props.put(name.substring(PREFIX.length()), config.getValue(name, String.class));
             }
         }
+        props.putAll(fromEnvironment(System.getenv()));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
@@ -55,6 +64,25 @@ public class ReservationStreams {
         });
         streams.start();
         LOG.infof("reservation topology started against %s", bootstrap);
+    }
+
+    /**
+     * Kubernetes hands settings in as environment variables: {@code KAFKA_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}
+     * for every client, {@code KAFKA_STREAMS_STATE_DIR} is Streams' {@code state.dir}. (Settings with dashes in their
+     * names cannot be spelled so; use properties for those.)
+     */
+    static Properties fromEnvironment(java.util.Map<String, String> env) {
+        Properties common = new Properties();
+        Properties streams = new Properties();
+        env.forEach((k, v) -> {
+            if (k.startsWith("KAFKA_STREAMS_")) {
+                streams.put(k.substring("KAFKA_STREAMS_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
+            } else if (k.startsWith("KAFKA_") && !k.equals("KAFKA_BOOTSTRAP_SERVERS")) {
+                common.put(k.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        common.putAll(streams);
+        return common;
     }
 
     void stop(@Observes ShutdownEvent ev) {
