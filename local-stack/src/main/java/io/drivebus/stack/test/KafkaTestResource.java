@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A real Kafka broker for {@code @QuarkusTest}s: the broker process, started once per test JVM and shared by
- * every test class in it, with drivebus' topics created. {@code DRIVEBUS_KAFKA_BOOTSTRAP} points the tests at
- * a broker of your own instead.
+ * A real Kafka broker for {@code @QuarkusTest}s, started once per test JVM and shared by every test class in it,
+ * with drivebus' topics created: a container where a Docker engine is reachable, else the broker process.
+ * {@code DRIVEBUS_KAFKA_BOOTSTRAP} points the tests at a broker of your own instead.
  */
 public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -21,6 +21,8 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
             String external = System.getenv("DRIVEBUS_KAFKA_BOOTSTRAP");
             if (external != null && !external.isBlank()) {
                 bootstrap = external;
+            } else if (Containers.engineReachable()) {
+                bootstrap = Containers.kafka();
             } else {
                 try {
                     KafkaBroker broker = KafkaBroker.start(Files.createTempDirectory("drivebus-kafka"), 0);

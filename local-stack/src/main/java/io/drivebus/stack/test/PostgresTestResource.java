@@ -5,8 +5,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
 /**
- * A real PostgreSQL for {@code @QuarkusTest}s: embedded (zonky) once per test JVM, or the server in
- * {@code DRIVEBUS_POSTGRES_URL} ({@code postgresql://user:password@host:port/db}).
+ * A real PostgreSQL for {@code @QuarkusTest}s, once per test JVM: a container where a Docker engine is reachable,
+ * else embedded (zonky); or the server in {@code DRIVEBUS_POSTGRES_URL} ({@code postgresql://user:password@host:port/db}).
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -17,6 +17,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             String external = System.getenv("DRIVEBUS_POSTGRES_URL");
             if (external != null && !external.isBlank()) {
                 postgres = Postgres.external(external);
+            } else if (Containers.engineReachable()) {
+                postgres = Containers.postgres();
             } else {
                 try {
                     Postgres pg = Postgres.embedded(KafkaTestResource.tmp("drivebus-pg"), 0);
