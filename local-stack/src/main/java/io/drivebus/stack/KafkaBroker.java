@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real Apache Kafka broker (KRaft, one node acting as broker and controller) as a child process bound to
@@ -97,8 +96,7 @@ public final class KafkaBroker implements AutoCloseable {
     /** kill -9: for failure tests. */
     public synchronized void kill() {
         if (process != null) {
-            process.destroyForcibly();
-            waitFor(process);
+            Processes.kill(process);
             process = null;
         }
     }
@@ -106,15 +104,7 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            Processes.stop(process, 20);
             process = null;
         }
     }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** One packaged drivebus service (a Quarkus fast-jar) running as its own process. */
 public final class ServiceProcess implements AutoCloseable {
@@ -124,12 +123,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** kill -9. */
     public synchronized void kill() {
         if (process != null) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Processes.kill(process);
             process = null;
         }
     }
@@ -137,16 +131,7 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            Processes.stop(process, 20);
             process = null;
         }
     }
