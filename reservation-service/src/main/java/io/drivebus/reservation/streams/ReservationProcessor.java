@@ -1,13 +1,20 @@
 package io.drivebus.reservation.streams;
 
+import io.drivebus.reservation.auth.AccessPolicy;
+import io.drivebus.reservation.auth.Principal;
+import io.drivebus.reservation.auth.Security;
 import io.drivebus.reservation.core.Library;
 import io.drivebus.reservation.core.Output;
 import io.drivebus.reservation.core.ReservationCore;
+import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.auth.MessageSignature;
+import io.drivebus.schemas.reservation.ReservationDenied;
 import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.schemas.reservation.ReservationRequest;
@@ -15,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -44,8 +52,14 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private KeyValueStore<String, Library> libraries;
     private WindowStore<String, Long> seenRequests;
 
-    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry) {
+    private final Security security;
+    private final Supplier<String> ids;
+
+    /** @param security null: records are not authenticated (a closed dev setup) */
+    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry, Security security) {
         this.core = new ReservationCore(ids, unloadOnExpiry);
+        this.ids = ids;
+        this.security = security;
         this.tickInterval = tickInterval;
         this.source = source;
     }
@@ -78,6 +92,9 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         boolean known = lib != null;
         if (lib == null) {
             lib = new Library(record.key());
+        }
+        if (security != null && !authorized(topic, record, envelope, lib, now)) {
+            return;
         }
         List<Output> outputs;
         if (topic.equals(Topics.RESERVATION_REQUESTS) && payload instanceof ReservationRequest request) {
@@ -126,6 +143,39 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
     }
 
+    /**
+     * Who produced the record (its signature) and whether that principal may send it. A refused request is answered
+     * {@code unauthorized} and dead-lettered; a refused status or result is dead-lettered only.
+     */
+    private boolean authorized(String topic, Record<String, byte[]> record, Envelope<? extends Payload> envelope, Library lib, Instant now) {
+        Principal principal;
+        try {
+            principal = security.principals().get(MessageSignature.verify(record.headers(), record.value(), security::secretOf));
+        } catch (MessageSignature.SignatureException e) {
+            return refuse(topic, record, envelope, lib, "unauthenticated: " + e.getMessage());
+        }
+        Payload p = envelope.payload();
+        if (p instanceof ReservationRequest r) {
+            Optional<DrivebusError> no = security.policy().mayRequest(principal, r);
+            return no.isEmpty() || refuse(topic, record, envelope, lib, no.get().message());
+        }
+        String host = p instanceof LibraryStatus st ? st.host() : p instanceof DeviceCommandResult dr ? dr.host() : null;
+        if (host != null) {
+            Optional<String> no = security.policy().mayReport(principal, host, lib.id(), lib.host(), ReservationCore.agentAlive(lib, now));
+            return no.isEmpty() || refuse(topic, record, envelope, lib, no.get());
+        }
+        return true;
+    }
+
+    private boolean refuse(String topic, Record<String, byte[]> record, Envelope<? extends Payload> envelope, Library lib, String reason) {
+        deadLetter(topic, record, reason);
+        if (envelope.payload() instanceof ReservationRequest r) {
+            send(lib, List.of(new Output.Event(ids.get(), envelope.id(), new ReservationDenied(lib.id(), null, AccessPolicy.ownerOf(r),
+                    DrivebusError.failed(ErrorReason.unauthorized, reason)))), envelope.traceparent());
+        }
+        return false;
+    }
+
     private boolean seenBefore(String requestId, Instant now) {
         long from = now.minus(ReservationTopology.SEEN_RETENTION).toEpochMilli();
         try (WindowStoreIterator<Long> it = seenRequests.fetch(requestId, from, Long.MAX_VALUE)) {
@@ -145,7 +195,12 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
                 context.forward(new Record<>(lib.id(), codec.encode(env), at.toEpochMilli()), ReservationTopology.EVENTS_SINK);
             } else if (o instanceof Output.Forward f) {
                 Envelope<?> env = new Envelope<>(f.requestId(), typeOf(f.request()), 1, at, source, null, traceparent, f.request());
-                context.forward(new Record<>(f.request().library(), codec.encode(env), at.toEpochMilli()), ReservationTopology.FORWARD_SINK);
+                byte[] value = codec.encode(env);
+                RecordHeaders headers = new RecordHeaders();
+                if (security != null) {
+                    MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
+                }
+                context.forward(new Record<>(f.request().library(), value, at.toEpochMilli(), headers), ReservationTopology.FORWARD_SINK);
             } else if (o instanceof Output.Command c) {
                 Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
                         c.command());

@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import io.drivebus.reservation.auth.Security;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -57,7 +58,11 @@ public class ReservationStreams {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
-        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry), props);
+        Security security = SecurityConfig.read(config);
+        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry, security),
+                props);
+        LOG.infof("records are %s", security == null ? "not authenticated (drivebus.auth.enforce=false)"
+                : "authenticated: " + security.principals().size() + " principals, signing as " + security.self());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -33,11 +33,17 @@ public final class ReservationTopology {
     }
 
     public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry) {
+        return build(ids, tickInterval, source, unloadOnExpiry, null);
+    }
+
+    /** @param security null to accept unsigned records (a closed dev setup) */
+    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+            io.drivebus.reservation.auth.Security security) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
-        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry),
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry, security),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
                 .withCachingDisabled(), PROCESSOR);
