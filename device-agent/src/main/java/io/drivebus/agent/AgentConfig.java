@@ -25,6 +25,14 @@ public interface AgentConfig {
     /** The libraries this host serves, by library id. */
     Map<String, LibraryConfig> libraries();
 
+    /**
+     * The principal this agent signs its status and results with, and the secret it shares with the
+     * reservation-service (which, enforcing, refuses unsigned records and a principal speaking for another host).
+     */
+    Optional<String> principal();
+
+    Optional<String> secret();
+
     /** One library; README.md lists which properties each driver takes. */
     interface LibraryConfig {
         /** vtape (directory), mtx (SCSI changer through mtx/mt) or file (fixed devices). */

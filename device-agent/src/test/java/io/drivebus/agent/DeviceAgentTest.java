@@ -106,6 +106,13 @@ class DeviceAgentTest {
     }
 
     @Test
+    void signsWhatItPublishesAsItsPrincipal() {
+        var rec = recorder.await(Topics.DEVICE_STATUS, r -> LIB.equals(r.key()), java.time.Duration.ofSeconds(30));
+        assertEquals("agent-testhost", io.drivebus.schemas.auth.MessageSignature.verify(rec.headers(), rec.value(),
+                n -> n.equals("agent-testhost") ? "agent-testhost-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8) : null));
+    }
+
+    @Test
     void loadsUnderItsTokenAndRefusesAnOlderOne() throws Exception {
         Envelope<DeviceCommand> load = command(DeviceCommand.load(LIB, HOST, "d0", 5, 3, "AGT003", "res-1"));
         send(HOST, load);

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import io.drivebus.schemas.auth.MessageSignature;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -90,9 +91,14 @@ public class KafkaClients {
         return producer;
     }
 
-    /** Sends; the future completes when the broker acknowledged (or the send failed). */
+    /** Sends (signed, when the agent has a principal); the future completes when the broker acknowledged (or the send failed). */
     public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
+        if (config.principal().isPresent() && record.value() != null) {
+            MessageSignature.sign(record.headers(), record.value(), config.principal().get(),
+                    config.secret().orElseThrow(() -> new IllegalStateException("drivebus.agent.principal is set but drivebus.agent.secret is not"))
+                            .getBytes(StandardCharsets.UTF_8));
+        }
         try {
             producer().send(record, (md, e) -> {
                 if (e == null) {
