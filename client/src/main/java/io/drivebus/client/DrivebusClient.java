@@ -8,13 +8,19 @@ import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ChangerRequest;
+import io.drivebus.schemas.reservation.ChangerResult;
 import io.drivebus.schemas.reservation.LeaseRenewed;
+import io.drivebus.schemas.reservation.ReservationCancelled;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
 import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.drivebus.schemas.reservation.ReservationRequest;
 import io.drivebus.schemas.reservation.ReserveRequest;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
+import io.drivebus.schemas.reservation.ReservationSetReady;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,25 +89,54 @@ public final class DrivebusClient implements AutoCloseable {
     private final ScheduledThreadPoolExecutor io;
     private final BlockingQueue<Runnable> pollTasks = new LinkedBlockingQueue<>();
     private final Map<String, PendingCall<?>> calls = new ConcurrentHashMap<>();
+    /** Calls that also want the events of another request id (a cancel's {@code cancelled} carries the withdrawn id). */
+    private final Map<String, PendingCall<?>> watchers = new ConcurrentHashMap<>();
     /** Poll thread only: assigned events partitions and when each was last needed (nanoTime). */
     private final Map<TopicPartition, Long> assigned = new HashMap<>();
     private volatile boolean running = true;
 
     private DrivebusClient(ClientConfig config) {
+        Trace.mark("client connect");
         this.config = config;
         int n = CLIENTS.incrementAndGet();
-        producer = new KafkaProducer<>(producerProps(config, n));
+        // the consumer is built on another thread meanwhile: a short-lived command waits for both
+        CompletableFuture<KafkaConsumer<String, byte[]>> c = CompletableFuture.supplyAsync(
+                () -> new KafkaConsumer<String, byte[]>(consumerProps(config, n)), r -> daemon(r, "drivebus-client-" + n + "-init").start());
         try {
-            consumer = new KafkaConsumer<>(consumerProps(config, n));
+            producer = new KafkaProducer<>(producerProps(config, n));
         } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
+            c.thenAccept(x -> x.close(Duration.ZERO));
             throw e;
+        }
+        try {
+            consumer = c.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            producer.close(Duration.ZERO);
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         io = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "drivebus-client-" + n + "-io"));
         io.setRemoveOnCancelPolicy(true);
         io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         pollThread = daemon(this::pollLoop, "drivebus-client-" + n + "-poll");
+        // start connecting now, while the caller prepares its request: the first call then finds metadata (and the
+        // consumer's connection) ready instead of fetching them one after the other
+        pollTasks.add(() -> {
+            try {
+                consumer.partitionsFor(Topics.RESERVATION_EVENTS);
+            } catch (RuntimeException e) {
+                // a wakeup by the first request, or the bus is unreachable: the request will say so
+            }
+        });
         pollThread.start();
+        io.execute(() -> {
+            try {
+                producer.partitionsFor(Topics.RESERVATION_EVENTS);
+                producer.partitionsFor(Topics.RESERVATION_REQUESTS);
+            } catch (RuntimeException e) {
+                // the first request fetches them itself and reports an unreachable bus
+            }
+        });
+        Trace.mark("client created");
     }
 
     /** Creates the client's producer and consumer; the broker is first contacted by the first request. */
@@ -164,7 +199,115 @@ public final class DrivebusClient implements AutoCloseable {
         }
         Envelope<ReserveRequest> envelope = Envelope.of(config.source(), null, r);
         ReserveRequest sent = r;
-        return submit(envelope, tp -> new PendingCall.Reserve(envelope.id(), sent, tp, listener), timeout.plus(ANSWER_GRACE));
+        Trace.mark("reserve");
+        ReservationListener l = listener == null ? ReservationListener.NONE : listener;
+        try {
+            l.sent(envelope.id());
+        } catch (RuntimeException e) {
+            // a listener's bug must not stop the request
+        }
+        return submit(envelope, tp -> new PendingCall.Reserve(envelope.id(), sent, tp, l), timeout.plus(ANSWER_GRACE));
+    }
+
+    /**
+     * Reserves as {@link #reserve} and returns a {@link Lease}: renewed in the background (at a third of the lease)
+     * until {@link Lease#close()} releases it. Use it with try-with-resources.
+     */
+    public Lease hold(ReserveRequest request, Duration timeout) {
+        return hold(request, timeout, ReservationListener.NONE);
+    }
+
+    public Lease hold(ReserveRequest request, Duration timeout, ReservationListener listener) {
+        return await(holdAsync(request, timeout, listener));
+    }
+
+    public CompletableFuture<Lease> holdAsync(ReserveRequest request, Duration timeout, ReservationListener listener) {
+        return reserveAsync(request, timeout, listener)
+                .thenApply(r -> lease(r, request.leaseMs() == null ? null : Duration.ofMillis(request.leaseMs())));
+    }
+
+    /**
+     * Keeps a reservation made elsewhere (e.g. by {@code drivebus reserve}) alive: renews it in the background until
+     * the returned lease is closed, which releases it.
+     *
+     * @param leaseLength what each renewal asks for; null: the service's default
+     */
+    public Lease lease(Reservation reservation, Duration leaseLength) {
+        Lease l = new Lease(this, reservation, leaseLength);
+        l.start();
+        return l;
+    }
+
+    /**
+     * A copy or migrate job's devices, all or none (read one volume, write another): completes when every member is in
+     * its drive. Each member is its own reservation ({@code <request id>/<index>}); {@code release(library, setId, ..)}
+     * releases them all.
+     */
+    public ReservationSetReady reserveSet(ReserveSetRequest request, Duration timeout, ReservationListener listener) {
+        return await(reserveSetAsync(request, timeout, listener));
+    }
+
+    public CompletableFuture<ReservationSetReady> reserveSetAsync(ReserveSetRequest request, Duration timeout, ReservationListener listener) {
+        requireLibrary(request.library());
+        ReserveSetRequest r = request;
+        long cut = Math.min(Math.max(timeout.toMillis(), 0), MAX_WAIT_TIMEOUT_MS);
+        if (r.owner() == null || (r.waitTimeoutMs() != null && r.waitTimeoutMs() > cut)) {
+            r = new ReserveSetRequest(r.library(), r.owner() == null ? config.defaultOwner() : r.owner(), r.job(), r.devices(), r.priority(),
+                    r.waitTimeoutMs() == null ? null : Math.min(r.waitTimeoutMs(), cut), r.leaseMs());
+        }
+        Envelope<ReserveSetRequest> envelope = Envelope.of(config.source(), null, r);
+        ReserveSetRequest sent = r;
+        ReservationListener l = listener == null ? ReservationListener.NONE : listener;
+        try {
+            l.sent(envelope.id());
+        } catch (RuntimeException e) {
+            // a listener's bug must not stop the request
+        }
+        return submit(envelope, tp -> new PendingCall.ReserveSet(envelope.id(), sent, tp, l), timeout.plus(ANSWER_GRACE));
+    }
+
+    // ---------------------------------------------------------------- cancel
+
+    /**
+     * Withdraws a reserve request by its request id (from {@link ReservationListener#sent} or
+     * {@link Reservation#requestId()}). Whatever state it is in, it ends: a waiter or a load in flight is answered
+     * {@link ReservationCancelled}, a reservation already usable is released ({@link ReservationReleased}).
+     *
+     * @throws DrivebusException {@code notfound} when the request is neither waiting nor granted; {@code unauthorized}
+     */
+    public ReservationEvent cancel(String library, String requestId, Owner owner, Duration timeout) {
+        return await(cancelAsync(new CancelRequest(library, requestId, owner), timeout));
+    }
+
+    public CompletableFuture<ReservationEvent> cancelAsync(CancelRequest request, Duration timeout) {
+        requireLibrary(request.library());
+        CancelRequest r = request.owner() != null ? request
+                : new CancelRequest(request.library(), request.requestId(), config.defaultOwner());
+        Envelope<CancelRequest> envelope = Envelope.of(config.source(), null, r);
+        return submit(envelope, tp -> new PendingCall.Cancel(envelope.id(), r, tp), timeout);
+    }
+
+    // ---------------------------------------------------------------- changer
+
+    /**
+     * An Amanda changer operation that reserves nothing: {@code info}, {@code reset}, {@code eject} (a drive),
+     * {@code update} (rescan, or {@code N=LABEL}), {@code move}. Operations with robot motion answer once the agent
+     * has done it.
+     *
+     * @throws DrivebusException e.g. {@code driveinuse} for an eject of a reserved drive
+     */
+    public ChangerResult changer(ChangerRequest request, Duration timeout) {
+        return await(changerAsync(request, timeout));
+    }
+
+    public CompletableFuture<ChangerResult> changerAsync(ChangerRequest request, Duration timeout) {
+        requireLibrary(request.library());
+        ChangerRequest r = request.owner() != null ? request
+                : new ChangerRequest(request.library(), config.defaultOwner(), request.op(), request.drive(), request.spec(),
+                        request.fromSlot(), request.toSlot());
+        Envelope<ChangerRequest> envelope = Envelope.of(config.source(), null, r);
+        return submit(envelope, tp -> new PendingCall.Answer<>(envelope.id(), r.library(), r.owner(), tp, ChangerResult.class),
+                timeout);
     }
 
     // ---------------------------------------------------------------- release
@@ -231,12 +374,23 @@ public final class DrivebusClient implements AutoCloseable {
         return Utils.toPositive(Utils.murmur2(library.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
-    private TopicPartition eventsPartition(String library) {
+    private Set<TopicPartition> eventsPartitions(ReservationRequest request) {
         try {
             List<PartitionInfo> events = producer.partitionsFor(Topics.RESERVATION_EVENTS);
             // the send must not block on metadata later, on the io thread: fetch it now, on the caller's
             producer.partitionsFor(Topics.RESERVATION_REQUESTS);
-            return new TopicPartition(Topics.RESERVATION_EVENTS, partitionFor(library, events.size()));
+            Set<TopicPartition> tps = new HashSet<>();
+            tps.add(new TopicPartition(Topics.RESERVATION_EVENTS, partitionFor(request.library(), events.size())));
+            // a request the first library cannot serve is forwarded to the next candidate under the same request id,
+            // and answered on that library's partition
+            if (request instanceof ReserveRequest r && r.candidates() != null) {
+                for (String c : r.candidates()) {
+                    if (c != null && !c.isBlank()) {
+                        tps.add(new TopicPartition(Topics.RESERVATION_EVENTS, partitionFor(c, events.size())));
+                    }
+                }
+            }
+            return Set.copyOf(tps);
         } catch (KafkaException e) {
             throw new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
                     "cannot reach the bus at " + config.bootstrapServers() + ": " + e.getMessage()), null, e);
@@ -248,10 +402,11 @@ public final class DrivebusClient implements AutoCloseable {
      * registers the call, starts reading its events partition from the end, then sends.
      */
     private <T> CompletableFuture<T> submit(Envelope<? extends ReservationRequest> envelope,
-            Function<TopicPartition, PendingCall<T>> newCall, Duration timeout) {
+            Function<Set<TopicPartition>, PendingCall<T>> newCall, Duration timeout) {
         byte[] value;
         try {
             value = codec.encode(envelope);
+            Trace.mark("encoded");
         } catch (InvalidMessageException e) {
             return CompletableFuture.failedFuture(new DrivebusException(
                     DrivebusError.fatal(ErrorReason.invalid, e.getMessage()), null, e));
@@ -262,13 +417,20 @@ public final class DrivebusClient implements AutoCloseable {
         }
         PendingCall<T> call;
         try {
-            call = newCall.apply(eventsPartition(envelope.payload().library()));
+            call = newCall.apply(eventsPartitions(envelope.payload()));
+            Trace.mark("metadata");
         } catch (DrivebusException e) {
             return CompletableFuture.failedFuture(e);
         }
         calls.put(call.requestId, call);
+        if (call.watchedRequestId() != null) {
+            watchers.put(call.watchedRequestId(), call);
+        }
         call.future.whenComplete((v, e) -> {
             calls.remove(call.requestId);
+            if (call.watchedRequestId() != null) {
+                watchers.remove(call.watchedRequestId(), call);
+            }
             if (call.timer != null) {
                 call.timer.cancel(false);
             }
@@ -280,13 +442,14 @@ public final class DrivebusClient implements AutoCloseable {
             return call.future;
         }
         CompletableFuture<Void> listening = new CompletableFuture<>();
-        pollTasks.add(() -> listen(call.partition, listening));
+        pollTasks.add(() -> listen(call.partitions, listening));
         consumer.wakeup();
         listening.whenComplete((v, e) -> {
             if (e != null) {
                 call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
-                        "cannot read " + call.partition + ": " + e.getMessage()), call.requestId, e));
+                        "cannot read " + call.partitions + ": " + e.getMessage()), call.requestId, e));
             } else if (!call.future.isDone()) {
+                Trace.mark("listening");
                 try {
                     io.execute(() -> send(call, envelope.payload().library(), value));
                 } catch (RejectedExecutionException closed) {
@@ -300,6 +463,7 @@ public final class DrivebusClient implements AutoCloseable {
     private void send(PendingCall<?> call, String library, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value), (md, e) -> {
+                Trace.mark("request acked");
                 if (e != null) {
                     call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
                             "sending the request failed: " + e.getMessage()), call.requestId, e));
@@ -317,7 +481,7 @@ public final class DrivebusClient implements AutoCloseable {
             ReservationRequest abandon = call.abandonRequest();
             if (abandon != null && running) {
                 try {
-                    producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, call.library,
+                    producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, abandon.library(),
                             codec.encode(Envelope.of(config.source(), call.requestId, abandon))));
                 } catch (RuntimeException e) {
                     // best effort: the lease or the wait timeout ends it anyway
@@ -326,7 +490,20 @@ public final class DrivebusClient implements AutoCloseable {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> future) {
+    /** Runs {@code task} on the client's io thread after {@code delay}; null once the client is closed. */
+    java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        try {
+            return io.schedule(task, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    boolean isOpen() {
+        return running;
+    }
+
+    static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(); // the call's own timer bounds the wait
         } catch (InterruptedException e) {
@@ -400,16 +577,19 @@ public final class DrivebusClient implements AutoCloseable {
         }
     }
 
-    /** Starts reading {@code tp} from its current end, before the request is sent. */
-    private void listen(TopicPartition tp, CompletableFuture<Void> listening) {
-        if (!assigned.containsKey(tp)) {
+    /** Starts reading {@code tps} from their current end, before the request is sent. */
+    private void listen(Set<TopicPartition> tps, CompletableFuture<Void> listening) {
+        List<TopicPartition> fresh = tps.stream().filter(tp -> !assigned.containsKey(tp)).toList();
+        if (!fresh.isEmpty()) {
             Set<TopicPartition> next = new HashSet<>(assigned.keySet());
-            next.add(tp);
+            next.addAll(fresh);
             for (int attempt = 0; ; attempt++) {
                 try {
                     consumer.assign(next);
-                    consumer.seekToEnd(List.of(tp));
-                    consumer.position(tp); // resolves the end offset now, not lazily at the next poll
+                    consumer.seekToEnd(fresh);
+                    for (TopicPartition tp : fresh) {
+                        consumer.position(tp); // resolves the end offset now, not lazily at the next poll
+                    }
                     break;
                 } catch (WakeupException e) {
                     if (attempt >= 10) {
@@ -425,7 +605,8 @@ public final class DrivebusClient implements AutoCloseable {
                 }
             }
         }
-        assigned.put(tp, System.nanoTime());
+        long now = System.nanoTime();
+        tps.forEach(tp -> assigned.put(tp, now));
         listening.complete(null);
     }
 
@@ -441,15 +622,20 @@ public final class DrivebusClient implements AutoCloseable {
         }
         PendingCall<?> call = calls.get(envelope.correlationId());
         if (call != null) {
+            Trace.mark("answer " + envelope.type());
             assigned.put(new TopicPartition(record.topic(), record.partition()), System.nanoTime());
             call.onEvent(event);
+        }
+        PendingCall<?> watcher = watchers.get(envelope.correlationId());
+        if (watcher != null) {
+            watcher.onWatchedEvent(event);
         }
     }
 
     private void unassignIdle() {
         Set<TopicPartition> busy = new HashSet<>();
         for (PendingCall<?> c : calls.values()) {
-            busy.add(c.partition);
+            busy.addAll(c.partitions);
         }
         long cutoff = System.nanoTime() - IDLE_UNASSIGN.toNanos();
         if (assigned.entrySet().removeIf(e -> !busy.contains(e.getKey()) && e.getValue() < cutoff)) {
@@ -495,6 +681,7 @@ public final class DrivebusClient implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0"); // one request at a time: send it now
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000"); // how long an unreachable bus blocks a call
+        p.put(ProducerConfig.METRIC_REPORTER_CLASSES_CONFIG, ""); // no JMX metrics: they cost start-up time, nobody reads them
         p.putAll(config.kafkaProperties());
         return p;
     }
@@ -510,6 +697,7 @@ public final class DrivebusClient implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        p.put(ConsumerConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
         p.putAll(config.kafkaProperties());
         p.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(), never a group: no rebalance on every call
         // producer-only settings given for both would only make the consumer log warnings

@@ -16,6 +16,10 @@ import io.drivebus.schemas.reservation.ReservationQueued;
 import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReservationRequest;
 import io.drivebus.schemas.reservation.ReserveRequest;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
+import io.drivebus.schemas.reservation.ReservationSetReady;
+import io.drivebus.schemas.reservation.ReservationReleased;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.kafka.common.TopicPartition;
@@ -29,15 +33,25 @@ abstract class PendingCall<T> {
     final String requestId;
     final String library;
     final Owner owner;
-    final TopicPartition partition;
+    /** The events partitions the answers may come on: the library's, and each candidate library's. */
+    final Set<TopicPartition> partitions;
     final CompletableFuture<T> future = new CompletableFuture<>();
     volatile ScheduledFuture<?> timer;
 
-    PendingCall(String requestId, String library, Owner owner, TopicPartition partition) {
+    PendingCall(String requestId, String library, Owner owner, Set<TopicPartition> partitions) {
         this.requestId = requestId;
         this.library = library;
         this.owner = owner;
-        this.partition = partition;
+        this.partitions = partitions;
+    }
+
+    /** Another request's id whose events this call also wants (a cancel's answer names the withdrawn request). */
+    String watchedRequestId() {
+        return null;
+    }
+
+    /** An event correlated to {@link #watchedRequestId()}. */
+    void onWatchedEvent(ReservationEvent event) {
     }
 
     abstract void onEvent(ReservationEvent event);
@@ -76,8 +90,8 @@ abstract class PendingCall<T> {
         private final ReservationListener listener;
         private volatile ReservationGranted grant;
 
-        Reserve(String requestId, ReserveRequest request, TopicPartition partition, ReservationListener listener) {
-            super(requestId, request.library(), request.owner(), partition);
+        Reserve(String requestId, ReserveRequest request, Set<TopicPartition> partitions, ReservationListener listener) {
+            super(requestId, request.library(), request.owner(), partitions);
             this.listener = listener == null ? ReservationListener.NONE : listener;
         }
 
@@ -103,8 +117,12 @@ abstract class PendingCall<T> {
         ReservationRequest abandonRequest() {
             ReservationGranted g = grant;
             // granted but not yet ready: give the drive back; still waiting: leave the queue
-            return g != null ? new ReleaseRequest(library, g.reservationId(), owner, null)
+            return g != null ? new ReleaseRequest(g.library(), g.reservationId(), owner, null)
                     : new CancelRequest(library, requestId, owner);
+        }
+
+        static void notifySafely(Runnable r) {
+            notify(r);
         }
 
         private static void notify(Runnable r) {
@@ -120,8 +138,8 @@ abstract class PendingCall<T> {
     static final class Answer<E extends ReservationEvent> extends PendingCall<E> {
         private final Class<E> expected;
 
-        Answer(String requestId, String library, Owner owner, TopicPartition partition, Class<E> expected) {
-            super(requestId, library, owner, partition);
+        Answer(String requestId, String library, Owner owner, Set<TopicPartition> partitions, Class<E> expected) {
+            super(requestId, library, owner, partitions);
             this.expected = expected;
         }
 
@@ -132,6 +150,74 @@ abstract class PendingCall<T> {
             } else {
                 failUnexpected(event);
             }
+        }
+    }
+
+    /**
+     * Cancel: a waiting (or still loading) request is answered {@code cancelled} under the withdrawn request's id; a
+     * request already ready is answered {@code released} under the cancel's own id; a denial under the cancel's id.
+     */
+    static final class Cancel extends PendingCall<ReservationEvent> {
+        private final String target;
+
+        Cancel(String requestId, CancelRequest request, Set<TopicPartition> partitions) {
+            super(requestId, request.library(), request.owner(), partitions);
+            this.target = request.requestId();
+        }
+
+        @Override
+        String watchedRequestId() {
+            return target;
+        }
+
+        @Override
+        void onWatchedEvent(ReservationEvent event) {
+            if (event instanceof ReservationCancelled) {
+                future.complete(event);
+            }
+            // queued / granted / ready of the withdrawn request: the cancel's own answer follows
+        }
+
+        @Override
+        void onEvent(ReservationEvent event) {
+            if (event instanceof ReservationReleased || event instanceof ReservationCancelled) {
+                future.complete(event);
+            } else {
+                failUnexpected(event);
+            }
+        }
+    }
+
+    /** A multi-device set: queued*, granted/ready per member, then set-ready for all; or denied / expired. */
+    static final class ReserveSet extends PendingCall<ReservationSetReady> {
+        private final ReservationListener listener;
+        private volatile boolean granted;
+
+        ReserveSet(String requestId, ReserveSetRequest request, Set<TopicPartition> partitions, ReservationListener listener) {
+            super(requestId, request.library(), request.owner(), partitions);
+            this.listener = listener == null ? ReservationListener.NONE : listener;
+        }
+
+        @Override
+        void onEvent(ReservationEvent event) {
+            if (event instanceof ReservationSetReady r) {
+                future.complete(r);
+            } else if (event instanceof ReservationQueued q) {
+                Reserve.notifySafely(() -> listener.queued(q.position()));
+            } else if (event instanceof ReservationGranted g) {
+                granted = true;
+                if (g.motion()) {
+                    Reserve.notifySafely(() -> listener.loading(g));
+                }
+            } else if (!(event instanceof ReservationReady)) {
+                failUnexpected(event); // a member's ready is not the end: the set's is
+            }
+        }
+
+        @Override
+        ReservationRequest abandonRequest() {
+            // releasing the set's request id releases every member
+            return granted ? new ReleaseRequest(library, requestId, owner, null) : new CancelRequest(library, requestId, owner);
         }
     }
 }

@@ -10,6 +10,10 @@ public interface ReservationListener {
     ReservationListener NONE = new ReservationListener() {
     };
 
+    /** The request is about to be sent; {@code requestId} is what {@link DrivebusClient#cancel} withdraws. */
+    default void sent(String requestId) {
+    }
+
     /** The request waits in the library's queue; 1 is next in line. Called again when the position changes. */
     default void queued(int position) {
     }

@@ -8,7 +8,16 @@ import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.ChangerOp;
+import io.drivebus.schemas.reservation.ChangerRequest;
+import io.drivebus.schemas.reservation.ChangerResult;
 import io.drivebus.schemas.reservation.ExpiryKind;
+import io.drivebus.schemas.reservation.DeviceWant;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
+import io.drivebus.schemas.reservation.ReservationSetReady;
+import io.drivebus.schemas.reservation.SetMember;
+import io.drivebus.schemas.reservation.ReservationCancelled;
 import io.drivebus.schemas.reservation.LeaseRenewed;
 import io.drivebus.schemas.reservation.ReleaseRequest;
 import io.drivebus.schemas.reservation.RenewRequest;
@@ -169,6 +178,14 @@ public final class CannedResponder implements AutoCloseable {
                     commit(id, new ReservationQueued(r.library(), r.owner(), 1));
                     commit(id, new ReservationExpired(r.library(), null, r.owner(), null, null, ExpiryKind.wait));
                 }
+                case "wait" -> commit(id, new ReservationQueued(r.library(), r.owner(), 1)); // until cancelled
+                case "candidate" -> {
+                    // the first library cannot serve it: the next candidate grants, on its own partition, same request id
+                    String other = r.candidates().get(0);
+                    ReservationGranted g = grant(r, "d" + r.slot(), false);
+                    commit(id, new ReservationGranted(other, g.reservationId(), g.owner(), g.job(), g.drive(), g.host(), g.devicePath(),
+                            g.slot(), g.label(), g.token(), g.leaseExpiresAt(), false));
+                }
                 case "silent" -> {
                     // no answer: the client must time out (and cancel)
                 }
@@ -181,11 +198,42 @@ public final class CannedResponder implements AutoCloseable {
             } else {
                 commit(id, new ReservationReleased(r.library(), r.reservationId(), r.owner(), "d1", TOKEN));
             }
+        } else if (e.payload() instanceof RenewRequest r && r.reservationId().startsWith("r-not-mine")) {
+            commit(id, new ReservationDenied(r.library(), r.reservationId(), r.owner(),
+                    DrivebusError.failed(ErrorReason.unauthorized, r.owner() + " does not hold " + r.reservationId())));
         } else if (e.payload() instanceof RenewRequest r) {
             long ms = r.leaseMs() == null ? 600_000 : r.leaseMs();
             commit(id, new LeaseRenewed(r.library(), r.reservationId(), r.owner(), Instant.parse("2030-01-01T00:00:00Z").plusMillis(ms)));
         }
-        // cancel and break: recorded in `received`, not answered
+        else if (e.payload() instanceof ReserveSetRequest set) {
+            // every member granted (the second with motion, then ready), then the set
+            List<SetMember> members = new ArrayList<>();
+            for (int i = 0; i < set.devices().size(); i++) {
+                DeviceWant w = set.devices().get(i);
+                String rid = id + "/" + i;
+                int slot = w.slot() == null ? 1 : w.slot();
+                commit(id, new ReservationGranted(set.library(), rid, set.owner(), set.job(), "d" + i, "host1", "/dev/nst" + i, slot,
+                        String.format("DEMO%03d", slot), TOKEN, READY_LEASE, i == 1));
+                if (i == 1) {
+                    commit(id, new ReservationReady(set.library(), rid, set.owner(), "d" + i, "/dev/nst" + i, slot,
+                            String.format("DEMO%03d", slot), null, TOKEN, READY_LEASE));
+                }
+                members.add(new SetMember(rid, "d" + i, "/dev/nst" + i, slot, String.format("DEMO%03d", slot), TOKEN, w.mode()));
+            }
+            commit(id, new ReservationSetReady(set.library(), id, set.owner(), members, READY_LEASE));
+        }         else if (e.payload() instanceof CancelRequest c) {
+            // the withdrawn request's own id answers a cancel
+            commit(c.requestId(), new ReservationCancelled(c.library(), c.owner()));
+        } else if (e.payload() instanceof ChangerRequest c) {
+            if (c.op() == ChangerOp.eject && "busy".equals(c.drive())) {
+                commit(id, new ReservationDenied(c.library(), null, c.owner(), DrivebusError.failed(ErrorReason.driveinuse,
+                        "drive busy is reserved by " + ALICE)));
+            } else {
+                commit(id, new ChangerResult(c.library(), c.owner(), c.op(), c.op() == ChangerOp.reset ? 1 : 4, 10, "canned",
+                        true, c.op() == ChangerOp.eject ? List.of(3) : List.of(), c.drive()));
+            }
+        }
+        // break: recorded in `received`, not answered
     }
 
     static ReservationGranted grant(ReserveRequest r, String drive, boolean motion) {
@@ -208,7 +256,11 @@ public final class CannedResponder implements AutoCloseable {
 
     /** The first request of the given type that matches, waiting a few seconds for it; null if none came. */
     <P extends ReservationRequest> Envelope<P> find(Class<P> type, Predicate<Envelope<P>> match) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        return find(type, match, 10);
+    }
+
+    <P extends ReservationRequest> Envelope<P> find(Class<P> type, Predicate<Envelope<P>> match, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) + TimeUnit.MILLISECONDS.toNanos(200);
         while (System.nanoTime() < deadline) {
             Envelope<? extends ReservationRequest> e = received.poll(100, TimeUnit.MILLISECONDS);
             if (e != null && type.isInstance(e.payload())) {

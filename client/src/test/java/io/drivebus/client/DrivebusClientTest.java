@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,17 @@ import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.reservation.CancelRequest;
+import io.drivebus.schemas.reservation.AccessMode;
+import io.drivebus.schemas.reservation.DeviceWant;
+import io.drivebus.schemas.reservation.ReserveSetRequest;
+import io.drivebus.schemas.reservation.ReservationSetReady;
+import io.drivebus.schemas.reservation.ChangerOp;
+import io.drivebus.schemas.reservation.ChangerRequest;
+import io.drivebus.schemas.reservation.ChangerResult;
+import io.drivebus.schemas.reservation.ReleaseRequest;
+import io.drivebus.schemas.reservation.RenewRequest;
+import io.drivebus.schemas.reservation.ReservationCancelled;
+import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationGranted;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.drivebus.schemas.reservation.ReserveRequest;
@@ -200,5 +212,111 @@ class DrivebusClientTest {
                 assertEquals(actual, DrivebusClient.partitionFor(lib, partitions), lib);
             }
         }
+    }
+
+    @Test
+    void leaseRenewsInTheBackgroundAndCloseReleases() throws Exception {
+        String lib = library();
+        Lease lease;
+        // a 3 s lease is renewed every second
+        try (Lease l = client.hold(Reserve.slot(lib, 3).owner(BOB).lease(Duration.ofSeconds(3)).request(), TIMEOUT)) {
+            lease = l;
+            assertEquals("d3", l.drive());
+            assertEquals(Duration.ofSeconds(1), l.renewInterval());
+            for (int i = 0; i < 2; i++) {
+                Envelope<RenewRequest> renew = responder.find(RenewRequest.class, x -> x.payload().reservationId().equals(l.reservationId()));
+                assertNotNull(renew, "renewal " + (i + 1) + " in the background");
+                assertEquals(3000L, renew.payload().leaseMs());
+                assertEquals(BOB, renew.payload().owner());
+            }
+            assertEquals(Instant.parse("2030-01-01T00:00:03Z"), l.leaseExpiresAt(), "the renewed expiry is kept");
+        }
+        Envelope<ReleaseRequest> release = responder.find(ReleaseRequest.class, x -> x.payload().reservationId().equals(lease.reservationId()));
+        assertNotNull(release, "close() releases");
+        assertFalse(lease.isLost());
+        lease.close(); // a second close does nothing
+        Thread.sleep(1500);
+        assertNull(responder.find(RenewRequest.class, x -> x.payload().reservationId().equals(lease.reservationId()), 0),
+                "no renewal after close");
+    }
+
+    @Test
+    void leaseIsLostWhenTheServiceNoLongerKnowsIt() throws Exception {
+        Reservation r = client.reserve(ReserveRequest.bySlot(library(), BOB, 7), TIMEOUT);
+        // the canned service refuses renewals of reservations it calls r-not-mine: as after a break or an expiry
+        Reservation notMine = new Reservation(r.library(), "r-not-mine-" + r.reservationId(), BOB, null, r.drive(), r.host(),
+                r.devicePath(), r.slot(), r.label(), r.token(), Instant.now().plusSeconds(3), r.requestId());
+        Lease lease = client.lease(notMine, Duration.ofSeconds(3));
+        DrivebusException why = lease.lost().get(10, TimeUnit.SECONDS);
+        assertEquals(ErrorReason.unauthorized, why.reason());
+        assertNull(lease.release(false), "a lost lease is not released");
+    }
+
+    @Test
+    void cancelWithdrawsAWaitingRequest() throws Exception {
+        String lib = library();
+        CompletableFuture<String> id = new CompletableFuture<>();
+        CompletableFuture<Integer> queued = new CompletableFuture<>();
+        CompletableFuture<Reservation> waiting = client.reserveAsync(
+                Reserve.slot(lib, 3).owner(BOB).job("wait").waitUpTo(Duration.ofMinutes(1)).priority(5).request(), TIMEOUT,
+                new ReservationListener() {
+                    @Override
+                    public void sent(String requestId) {
+                        id.complete(requestId);
+                    }
+
+                    @Override
+                    public void queued(int position) {
+                        queued.complete(position);
+                    }
+                });
+        assertEquals(1, queued.get(20, TimeUnit.SECONDS));
+        Envelope<ReserveRequest> sent = responder.find(ReserveRequest.class, x -> x.id().equals(id.getNow(null)));
+        assertEquals(5, sent.payload().priority());
+        assertEquals(20_000L, sent.payload().waitTimeoutMs(), "cut to the call's timeout");
+
+        ReservationEvent answer = client.cancel(lib, id.get(), BOB, TIMEOUT);
+        assertTrue(answer instanceof ReservationCancelled, String.valueOf(answer));
+        DrivebusException e = assertThrows(DrivebusException.class, () -> DrivebusClient.await(waiting));
+        assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
+    }
+
+    @Test
+    void candidateLibrariesAnswerOnTheirOwnPartition() throws Exception {
+        String lib = library();
+        String other = library();
+        int partitions = 4;
+        while (DrivebusClient.partitionFor(other, partitions) == DrivebusClient.partitionFor(lib, partitions)) {
+            other = library();
+        }
+        Reservation r = client.reserve(Reserve.slot(lib, 2).owner(BOB).job("candidate").candidates(other).request(), TIMEOUT);
+        assertEquals(other, r.library(), "granted by the candidate library");
+        assertEquals("d2", r.drive());
+    }
+
+    @Test
+    void changerOperations() {
+        String lib = library();
+        ChangerResult info = client.changer(ChangerRequest.of(lib, null, ChangerOp.info), TIMEOUT);
+        assertEquals(10, info.numSlots());
+        assertEquals("canned", info.vendor());
+        assertEquals(BOB, info.owner(), "a changer request without owner is sent as the default owner");
+        ChangerResult eject = client.changer(new ChangerRequest(lib, BOB, ChangerOp.eject, "d1", null, null, null), TIMEOUT);
+        assertEquals(List.of(3), eject.slots());
+        DrivebusException e = assertThrows(DrivebusException.class,
+                () -> client.changer(new ChangerRequest(lib, BOB, ChangerOp.eject, "busy", null, null, null), TIMEOUT));
+        assertEquals(ErrorReason.driveinuse, e.reason());
+    }
+
+    @Test
+    void multiDeviceSetCompletesWhenEveryMemberIsReady() {
+        String lib = library();
+        ReservationSetReady set = client.reserveSet(new ReserveSetRequest(lib, null, "copy", List.of(
+                new DeviceWant(3, null, AccessMode.read, null, null), new DeviceWant(null, null, AccessMode.append, null, "Full")),
+                null, null, null), TIMEOUT, ReservationListener.NONE);
+        assertEquals(2, set.members().size());
+        assertEquals(BOB, set.owner());
+        assertEquals("DEMO003", set.members().get(0).label());
+        assertEquals(set.setId() + "/1", set.members().get(1).reservationId());
     }
 }

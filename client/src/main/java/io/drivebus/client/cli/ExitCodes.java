@@ -17,6 +17,8 @@ public final class ExitCodes {
     public static final int TIMEOUT = 9;
     public static final int UNAUTHORIZED = 10;
     public static final int NOTIMPL = 11;
+    /** hold: the lease was lost while the command ran (the command was stopped). */
+    public static final int LEASE_LOST = 12;
 
     public static int of(DrivebusException e) {
         if (e instanceof DrivebusTimeoutException) {

@@ -2,107 +2,78 @@ package io.drivebus.client.cli;
 
 import io.drivebus.client.DrivebusClient;
 import io.drivebus.client.Reservation;
-import io.drivebus.client.ReservationListener;
+import io.drivebus.client.Reserve;
 import io.drivebus.schemas.Owner;
-import io.drivebus.schemas.reservation.ReservationGranted;
-import io.drivebus.schemas.reservation.ReserveRequest;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "reserve",
-        description = {"Reserve a drive with a volume (by slot or by label), wait until the volume is in the drive, "
-                + "and print the drive, its device path, the volume and the fencing token.",
+        description = {"Reserve a drive with a volume (by slot, by label, the current or next slot, or - with --mode, "
+                + "--media-type, --pool - any suitable drive), wait until the volume is in the drive, and print the drive, "
+                + "its device path, the volume and the fencing token.",
                 "A busy volume or library is answered at once (volinuse, driveinuse) unless --wait is given: then the "
-                        + "request waits in the library's queue, in priority then arrival order, up to that long."})
-final class ReserveCommand extends VerbCommand {
+                        + "request waits in the library's queue, in priority then arrival order, up to that long.",
+                "The reservation stays until released (drivebus release) or its lease lapses: renew it, or use hold."})
+final class ReserveCommand extends ReservingVerb {
 
-    @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
-    String library;
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    VolumeChoice volume;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Volume volume;
-
-    static final class Volume {
+    /** How reserve and hold name the volume. */
+    static final class VolumeChoice {
         @Option(names = "--slot", required = true, paramLabel = "N", description = "The volume in slot N.")
         Integer slot;
 
         @Option(names = "--label", required = true, paramLabel = "LABEL", description = "The volume labelled LABEL.")
         String label;
+
+        @Option(names = "--current", required = true, description = "The volume in the library's current slot (Amanda).")
+        boolean current;
+
+        @Option(names = "--next", required = true, description = "The volume in the slot after the current one (Amanda).")
+        boolean next;
+
+        /** Without a volume, a reserve asks for any suitable drive: then it must say what kind. */
+        static void check(VolumeChoice v, ReserveOptions o, picocli.CommandLine.Model.CommandSpec spec) {
+            if (v == null && o.mode == null && o.mediaType == null && o.pool == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "Name the volume (--slot, --label, --current, --next) or the kind of drive (--mode, --media-type, --pool)");
+            }
+        }
+
+        static Reserve of(VolumeChoice v, String library) {
+            if (v == null) {
+                return Reserve.any(library);
+            }
+            if (v.slot != null) {
+                return Reserve.slot(library, v.slot);
+            }
+            if (v.label != null) {
+                return Reserve.label(library, v.label);
+            }
+            return v.current ? Reserve.current(library) : v.next ? Reserve.next(library) : Reserve.any(library);
+        }
     }
 
-    @Option(names = "--job", paramLabel = "JOB", description = "Job name, recorded with the reservation.")
-    String job;
-
-    @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Lease length, e.g. 5m (default: the service's). Renew before it runs out.")
-    Duration lease;
-
-    @Option(names = "--wait", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Wait in the library's queue up to DURATION while the volume or every drive is busy.")
-    Duration wait;
-
-    @Option(names = "--priority", paramLabel = "N", description = "Queue priority, lower first (Bareos' convention; default 10).")
-    Integer priority;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
-            description = "How long to wait for the volume to be ready (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
+    @Override
+    void validate() {
+        VolumeChoice.check(volume, options, spec);
+    }
 
     @Override
-    Duration timeout() {
-        return timeout;
+    Reserve volume(String library) {
+        return VolumeChoice.of(volume, library);
     }
 
     @Override
     int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) {
-        ReserveRequest request = (volume.slot != null
-                ? ReserveRequest.bySlot(library, owner, volume.slot)
-                : ReserveRequest.byLabel(library, owner, volume.label))
-                .withJob(job)
-                .withLeaseMs(lease == null ? null : lease.toMillis());
-        if (wait != null || priority != null) {
-            request = new ReserveRequest(request.library(), request.owner(), request.job(), request.slot(), request.label(), null, null,
-                    null, null, null, null, null, priority, wait == null ? null : wait.toMillis(), request.leaseMs());
-        }
-        Duration answerWithin = wait != null && wait.compareTo(timeout) > 0 ? wait : timeout;
-        Reservation r = client.reserve(request, answerWithin, new ReservationListener() {
-            @Override
-            public void queued(int position) {
-                err.println("drivebus: queued in library " + library + ", position " + position);
-                err.flush();
-            }
-
-            @Override
-            public void loading(ReservationGranted g) {
-                err.println("drivebus: granted drive " + g.drive() + ", loading"
-                        + (g.label() != null ? " volume " + g.label() : "")
-                        + (g.slot() != null ? " from slot " + g.slot() : "") + " (token " + g.token() + ")");
-                err.flush();
-            }
-        });
-        out.println(json ? toJson(r) : describe(r));
-        return ExitCodes.OK;
+        return reserveAndPrint(client, owner, out, err);
     }
 
-    /** e.g. {@code reserved drive d0 (/dev/nst0) volume DEMO003 from slot 3, token 7, reservation r-1, lease until ...}. */
+    /** Kept for callers of the earlier class. */
     static String describe(Reservation r) {
-        StringBuilder b = new StringBuilder("reserved drive ").append(r.drive());
-        if (r.devicePath() != null) {
-            b.append(" (").append(r.devicePath()).append(')');
-        }
-        if (r.label() != null) {
-            b.append(" volume ").append(r.label());
-        }
-        if (r.slot() != null) {
-            b.append(" from slot ").append(r.slot());
-        }
-        b.append(", token ").append(r.token()).append(", reservation ").append(r.reservationId());
-        if (r.leaseExpiresAt() != null) {
-            b.append(", lease until ").append(r.leaseExpiresAt());
-        }
-        return b.toString();
+        return ReservingVerb.describe(r);
     }
 }

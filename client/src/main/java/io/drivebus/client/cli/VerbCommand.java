@@ -23,7 +23,10 @@ import picocli.CommandLine.Spec;
  */
 abstract class VerbCommand implements Callable<Integer> {
 
-    static final ObjectMapper JSON = MessageCodec.newObjectMapper();
+    /** The codec's mapper (the project's JSON conventions): built once, off the main thread (see main). */
+    static ObjectMapper mapper() {
+        return MessageCodec.get().mapper();
+    }
 
     @ParentCommand
     DrivebusCommand top;
@@ -43,16 +46,29 @@ abstract class VerbCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result (or the error) as one JSON object on stdout.")
     boolean json;
 
+    /** @param client null when {@link #needsBus()} is false */
     abstract int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) throws Exception;
+
+    /** Usage checks picocli's annotations cannot express; throw {@link picocli.CommandLine.ParameterException} (exit 2). */
+    void validate() {
+    }
+
+    /** Verbs that only read the inventory REST API do not start Kafka clients. */
+    boolean needsBus() {
+        return true;
+    }
 
     /** The verb's --timeout. */
     abstract Duration timeout();
 
     @Override
     public Integer call() {
+        validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        io.drivebus.client.Trace.mark("parsed");
         ClientConfig config = top.clientConfig();
+        io.drivebus.client.Trace.mark("config");
         if (!config.kafkaProperties().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
             // an unreachable bus fails the call within its --timeout, not the client's default 15 s
             long ms = Math.min(timeout().toMillis(), 15_000);
@@ -60,13 +76,13 @@ abstract class VerbCommand implements Callable<Integer> {
         }
         Owner owner = new Owner(ownerKey != null ? ownerKey : config.defaultOwner().key(),
                 site != null ? site : config.defaultOwner().site());
-        try (DrivebusClient client = DrivebusClient.connect(config.withDefaultOwner(owner))) {
+        try (DrivebusClient client = needsBus() ? DrivebusClient.connect(config.withDefaultOwner(owner)) : null) {
             return execute(client, owner, out, err);
         } catch (DrivebusException e) {
             int code = ExitCodes.of(e);
             if (json) {
-                ObjectNode o = JSON.createObjectNode();
-                o.set("error", JSON.valueToTree(e.error()));
+                ObjectNode o = mapper().createObjectNode();
+                o.set("error", mapper().valueToTree(e.error()));
                 o.put("exitCode", code);
                 if (e.requestId() != null) {
                     o.put("requestId", e.requestId());
@@ -86,7 +102,7 @@ abstract class VerbCommand implements Callable<Integer> {
 
     static String toJson(Object o) {
         try {
-            return JSON.writeValueAsString(o);
+            return mapper().writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -170,4 +170,106 @@ class DrivebusCommandTest {
         assertThrows(TypeConversionException.class, () -> c.convert("0s"));
         assertThrows(TypeConversionException.class, () -> c.convert("five"));
     }
+
+    static final String[] VERBS = {"reserve", "hold", "release", "renew", "cancel", "status", "inventory", "slot", "label", "current",
+            "next", "reset", "eject", "update", "move", "show"};
+
+    @Test
+    void everyNewVerbHasHelp() {
+        for (String verb : VERBS) {
+            Run r = run(verb, "--help");
+            assertEquals(0, r.code(), verb);
+            assertTrue(r.out().contains("--json"), verb + ": " + r.out());
+            assertTrue(r.out().contains("--bootstrap"), verb + " shows the global option: " + r.out());
+        }
+        String top = run("--help").out();
+        for (String verb : VERBS) {
+            assertTrue(top.contains("  " + verb + " ") || top.contains("  " + verb + System.lineSeparator()), verb + " listed: " + top);
+        }
+    }
+
+    @Test
+    void changerVerbsReserveAmandaStyle() throws Exception {
+        Run slot = run("--bootstrap", bootstrap, "slot", "4", "--library", library(), "--owner", "bob");
+        assertEquals(0, slot.code(), slot.err());
+        assertTrue(slot.out().startsWith("reserved drive d4 (/dev/nst-d4) volume DEMO004 from slot 4, token 7"), slot.out());
+
+        Run label = run("--bootstrap", bootstrap, "label", "DEMO008", "--library", library(), "--json");
+        assertEquals(0, label.code(), label.err());
+        assertEquals("DEMO008", MessageCodec.newObjectMapper().readTree(label.out()).get("label").asText());
+
+        Run next = run("--bootstrap", bootstrap, "next", "--library", library(), "--except-slots", "2,3", "--set-current");
+        assertEquals(0, next.code(), next.err());
+        assertEquals(0, run("--bootstrap", bootstrap, "current", "--library", library()).code());
+
+        Run busy = run("--bootstrap", bootstrap, "slot", "3", "--library", library(), "--job", "volinuse", "--json");
+        assertEquals(ExitCodes.VOLINUSE, busy.code());
+    }
+
+    @Test
+    void changerOperations() throws Exception {
+        String lib = library();
+        Run show = run("--bootstrap", bootstrap, "show", "--library", lib);
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("num_slots: 10"), show.out());
+        assertTrue(show.out().contains("fast_search: yes"), show.out());
+        assertTrue(show.out().contains("current_slot: 4"), show.out());
+
+        JsonNode info = MessageCodec.newObjectMapper().readTree(run("--bootstrap", bootstrap, "show", "--library", lib, "--json").out());
+        assertEquals(10, info.get("numSlots").asInt());
+        assertEquals("canned", info.get("vendor").asText());
+        assertEquals("info", info.get("op").asText());
+
+        assertEquals("changer " + lib + " is reset, current slot 1", run("--bootstrap", bootstrap, "reset", "--library", lib).out().strip());
+        assertEquals("drive d1 is empty, volume back in slot 3",
+                run("--bootstrap", bootstrap, "eject", "--library", lib, "--drive", "d1").out().strip());
+        Run busy = run("--bootstrap", bootstrap, "eject", "--library", lib, "--drive", "busy", "--json");
+        assertEquals(ExitCodes.DRIVEINUSE, busy.code());
+        assertEquals("driveinuse", MessageCodec.newObjectMapper().readTree(busy.out()).get("error").get("reason").asText());
+        assertEquals(0, run("--bootstrap", bootstrap, "update", "--library", lib, "3=NEW003").code());
+        assertEquals(ExitCodes.USAGE, run("eject", "--library", lib).code(), "--drive is required");
+    }
+
+    @Test
+    void holdRunsTheCommandWithTheReservationInItsEnvironmentAndReleases() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("hold", ".env");
+        Run r = run("--bootstrap", bootstrap, "hold", "--library", library(), "--slot", "5", "--json", "--",
+                "sh", "-c", "echo \"$DRIVEBUS_DEVICE $DRIVEBUS_VOLUME $DRIVEBUS_TOKEN $DRIVEBUS_SLOT\" > " + file + "; exit 3");
+        assertEquals(3, r.code(), "the command's exit code: " + r.err());
+        assertEquals("/dev/nst-d5 DEMO005 7 5", java.nio.file.Files.readString(file).strip());
+        JsonNode j = MessageCodec.newObjectMapper().readTree(r.out());
+        assertEquals(3, j.get("commandExitCode").asInt());
+        assertTrue(j.get("released").asBoolean(), r.out());
+        assertEquals("DEMO005", j.get("reservation").get("label").asText());
+
+        Run human = run("--bootstrap", bootstrap, "hold", "--library", library(), "--label", "DEMO002", "--", "true");
+        assertEquals(0, human.code(), human.err());
+        assertTrue(human.err().contains("drivebus: released reservation r-"), human.err());
+
+        Run missing = run("--bootstrap", bootstrap, "hold", "--library", library(), "--slot", "5", "--", "/nonexistent/command");
+        assertEquals(ExitCodes.INVALID, missing.code(), missing.err());
+        assertEquals(ExitCodes.USAGE, run("hold", "--library", "l", "--slot", "1").code(), "a command is required");
+    }
+
+    @Test
+    void inventoryPrintsAmandaStyleLines() throws Exception {
+        JsonNode inv = MessageCodec.newObjectMapper().readTree("""
+                {"library":"demo","slots":[
+                  {"slot":1,"state":"FULL","label":"DEMO001","reserved":false},
+                  {"slot":3,"state":"EMPTY","label":null,"reserved":true,"holder":{"key":"job","site":"host"}},
+                  {"slot":4,"state":"EMPTY","reserved":false},
+                  {"slot":10,"state":"FULL","label":"DEMO010","reserved":false,"importExport":true}],
+                 "drives":[{"id":"d0","state":"loaded","label":"DEMO003","sourceSlot":3}]}
+                """);
+        assertEquals(String.join(System.lineSeparator(), " 1: label DEMO001".replace(" 1", "slot  1"),
+                "slot  3: label DEMO003 (in drive d0, reserved by job@host)", "slot  4: empty",
+                "slot 10: label DEMO010 (import/export)", ""), StatusCommands.Inventory.lines(inv));
+    }
+
+    @Test
+    void unreachableInventoryIsExitOne() {
+        Run r = run("status", "--library", "demo", "--inventory", "http://127.0.0.1:1", "--timeout", "2s");
+        assertEquals(ExitCodes.OTHER, r.code(), r.err());
+        assertTrue(r.err().startsWith("drivebus: failed unknown: cannot reach the inventory"), r.err());
+    }
 }
