@@ -76,7 +76,8 @@ public class LibraryResource {
                     .getResultList()
                     .chain(drives -> s.createSelectionQuery("from Slot where libraryId = :l order by slot", Slot.class)
                             .setParameter("l", id).getResultList()
-                            .chain(slots -> activeReservations(s, id).map(active -> build(library, drives, slots, active))));
+                            .chain(slots -> activeReservations(s, id)
+                                    .chain(active -> queue(s, id).map(queue -> build(library, drives, slots, active, queue)))));
         }));
     }
 
@@ -85,7 +86,16 @@ public class LibraryResource {
                 .setParameter("l", library).setParameter("active", ACTIVE).getResultList();
     }
 
-    private static Inventory build(Library l, List<Drive> drives, List<Slot> slots, List<Reservation> active) {
+    static Uni<List<Views.WaiterView>> queue(Mutiny.Session s, String library) {
+        return s.createNativeQuery("SELECT request_id, owner_key, owner_site, position, queued_at FROM waiter "
+                        + "WHERE library_id = :l AND ended_at IS NULL ORDER BY position, queued_at", Object[].class)
+                .setParameter("l", library).getResultList()
+                .map(rows -> rows.stream().map(r -> new Views.WaiterView((String) r[0], new io.drivebus.schemas.Owner((String) r[1],
+                        (String) r[2]), ((Number) r[3]).intValue(), instant(r[4]))).toList());
+    }
+
+    private static Inventory build(Library l, List<Drive> drives, List<Slot> slots, List<Reservation> active,
+            List<Views.WaiterView> queue) {
         // should two active reservations name one slot or drive, the latest grant (highest token) is shown
         Comparator<Reservation> latest = Comparator.comparing(r -> r.token == null ? -1L : r.token);
         Map<Integer, Reservation> bySlot = active.stream().filter(r -> r.slot != null)
@@ -94,7 +104,7 @@ public class LibraryResource {
                 .collect(Collectors.toMap(r -> r.driveId, Function.identity(), (a, b) -> latest.compare(a, b) >= 0 ? a : b));
         return new Inventory(l.id, l.host, l.driver, l.vendor, l.fastSearch, l.statusSequence, l.lastStatusAt,
                 slots.stream().map(sl -> SlotView.of(sl, bySlot.get(sl.slot))).toList(),
-                drives.stream().map(d -> DriveView.of(d, byDrive.get(d.driveId))).toList());
+                drives.stream().map(d -> DriveView.of(d, byDrive.get(d.driveId))).toList(), queue);
     }
 
     @GET

@@ -9,11 +9,19 @@ public class ProblemException extends RuntimeException {
         this.problem = problem;
     }
 
-    static ProblemException notFound(String detail) {
+    public static ProblemException notFound(String detail) {
         return new ProblemException(Problem.notFound(detail));
     }
 
-    static ProblemException badRequest(String detail) {
+    public static ProblemException badRequest(String detail) {
         return new ProblemException(new Problem(Problem.TYPE_BASE + "bad-request", "Bad Request", 400, detail));
+    }
+
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(new Problem(Problem.TYPE_BASE + "forbidden", "Forbidden", 403, detail));
+    }
+
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, detail));
     }
 }

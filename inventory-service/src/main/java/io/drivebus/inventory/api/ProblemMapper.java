@@ -18,7 +18,26 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return respond(e.problem);
+        Response r = respond(e.problem);
+        return e.problem.status() == 401 ? Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build() : r;
+    }
+
+    /** No or no valid bearer token (Quarkus' own mapper would answer with an empty body). */
+    @ServerExceptionMapper
+    public Response unauthorized(io.quarkus.security.UnauthorizedException e) {
+        Response r = respond(new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, "a bearer token is required"));
+        return Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response authenticationFailed(io.quarkus.security.AuthenticationFailedException e) {
+        Response r = respond(new Problem(Problem.TYPE_BASE + "unauthorized", "Unauthorized", 401, "the bearer token is not valid"));
+        return Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(io.quarkus.security.ForbiddenException e) {
+        return respond(new Problem(Problem.TYPE_BASE + "forbidden", "Forbidden", 403, "the token's roles do not allow this"));
     }
 
     @ServerExceptionMapper

@@ -21,7 +21,11 @@ public final class Views {
     }
 
     public record Inventory(String library, String host, String driver, String vendor, boolean fastSearch, long statusSequence,
-            Instant lastStatusAt, List<SlotView> slots, List<DriveView> drives) {
+            Instant lastStatusAt, List<SlotView> slots, List<DriveView> drives, List<WaiterView> queue) {
+    }
+
+    /** A request waiting for a drive of the library, as the reservation-service last told its position. */
+    public record WaiterView(String requestId, Owner owner, int position, Instant queuedAt) {
     }
 
     /** Amanda's inventory line: {@code reserved} while an active reservation names the slot, even once it is EMPTY. */

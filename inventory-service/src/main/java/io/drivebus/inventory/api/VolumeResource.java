@@ -27,13 +27,13 @@ public class VolumeResource {
 
     @GET
     @Path("/{label}")
-    @Operation(summary = "Where a volume is (a slot, or a drive and the slot it came from) and who holds it")
+    @Operation(summary = "Where a volume is, by label or barcode (a slot, or a drive and the slot it came from), and who holds it")
     public Uni<Volume> find(@PathParam("label") String label) {
-        return sessions.withSession(s -> s.createSelectionQuery("from Drive where label = :l order by libraryId, driveId", Drive.class)
+        return sessions.withSession(s -> s.createSelectionQuery("from Drive where label = :l or barcode = :l order by libraryId, driveId", Drive.class)
                 .setParameter("l", label).getResultList()
-                .chain(drives -> s.createSelectionQuery("from Slot where label = :l order by libraryId, slot", Slot.class)
+                .chain(drives -> s.createSelectionQuery("from Slot where label = :l or barcode = :l order by libraryId, slot", Slot.class)
                         .setParameter("l", label).getResultList()
-                        .chain(slots -> s.createSelectionQuery("from Reservation where label = :l and state in (:active) "
+                        .chain(slots -> s.createSelectionQuery("from Reservation where (label = :l or barcode = :l) and state in (:active) "
                                         + "order by createdAt desc", Reservation.class)
                                 .setParameter("l", label).setParameter("active", LibraryResource.ACTIVE).getResultList()
                                 .map(held -> {

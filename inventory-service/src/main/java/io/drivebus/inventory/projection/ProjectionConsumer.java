@@ -1,5 +1,7 @@
 package io.drivebus.inventory.projection;
 
+import io.drivebus.inventory.live.Change;
+import io.drivebus.inventory.live.ChangeFeed;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
@@ -48,6 +50,9 @@ public class ProjectionConsumer {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    ChangeFeed feed;
+
     @ConfigProperty(name = "drivebus.inventory.consumer-name", defaultValue = "drivebus-inventory")
     String consumerName;
 
@@ -77,27 +82,42 @@ public class ProjectionConsumer {
         byte[] value = record.getPayload();
         if (value == null && Topics.DEVICE_STATUS.equals(topic) && key != null) {
             // compaction's delete marker: the agent no longer has this library
-            return inTransaction(s -> projector.removeLibrary(s, key), record, topic);
+            return inTransaction(s -> projector.removeLibrary(s, key).chain(() -> feed.notify(s, Change.removed(key))), record, topic);
         }
         Envelope<? extends Payload> envelope;
         try {
-            envelope = codec.decode(value, expected);
-            if (!envelope.payload().library().equals(key)) {
-                throw new InvalidMessageException("record key '" + key + "' is not the payload's library '"
-                        + envelope.payload().library() + "'");
-            }
+            envelope = decode(expected, key, value);
         } catch (InvalidMessageException e) {
             return deadLetter(record, topic, e);
         }
         Envelope<? extends Payload> e = envelope;
+        return inTransaction(s -> apply(s, topic, e, value, true).invoke(() -> recordLag(topic, e.occurredAt())), record, topic);
+    }
+
+    /** Decodes a record and checks that its key is the library its payload names. */
+    Envelope<? extends Payload> decode(Class<? extends Payload> expected, String key, byte[] value) {
+        Envelope<? extends Payload> envelope = codec.decode(value, expected);
+        if (!envelope.payload().library().equals(key)) {
+            throw new InvalidMessageException("record key '" + key + "' is not the payload's library '"
+                    + envelope.payload().library() + "'");
+        }
+        return envelope;
+    }
+
+    /**
+     * Applies a decoded record once (by envelope id), inside the caller's transaction; with {@code live}, also tells
+     * the change to every replica's live stream (on commit).
+     */
+    Uni<Void> apply(Mutiny.Session s, String topic, Envelope<? extends Payload> e, byte[] value, boolean live) {
         String json = new String(value, StandardCharsets.UTF_8);
-        return inTransaction(s -> projector.firstTime(s, e.id(), topic).chain(first -> {
+        return projector.firstTime(s, e.id(), topic).chain(first -> {
             if (!first) {
                 LOG.debugf("%s %s already applied, skipped", e.type(), e.id());
                 return Uni.createFrom().voidItem();
             }
-            return projector.apply(s, e, json);
-        }).invoke(() -> recordLag(topic, e.occurredAt())), record, topic);
+            Uni<Void> applied = projector.apply(s, e, json);
+            return live ? applied.chain(() -> feed.notify(s, Projector.change(e))) : applied;
+        });
     }
 
     private Uni<Void> inTransaction(java.util.function.Function<Mutiny.Session, Uni<Void>> work, Message<byte[]> record, String topic) {

@@ -1,6 +1,7 @@
 package io.drivebus.inventory.projection;
 
 import io.drivebus.inventory.library.Drive;
+import io.drivebus.inventory.live.Change;
 import io.drivebus.inventory.library.DriveKey;
 import io.drivebus.inventory.library.Slot;
 import io.drivebus.inventory.library.SlotKey;
@@ -19,6 +20,7 @@ import io.drivebus.schemas.reservation.ReservationBroken;
 import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationExpired;
 import io.drivebus.schemas.reservation.ReservationGranted;
+import io.drivebus.schemas.reservation.ReservationQueued;
 import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.smallrye.mutiny.Uni;
@@ -114,12 +116,13 @@ public class Projector {
                         .append(i).append(" AS varchar), CAST(:ss").append(i).append(" AS integer), CAST(:e").append(i)
                         .append(" AS varchar), :t").append(i).append(", :at)");
             }
-            // a row changed by a command result newer than this status keeps that newer state
-            sql.append(" ON CONFLICT (library_id, drive_id) DO UPDATE SET device_path = EXCLUDED.device_path, state = EXCLUDED.state, "
-                    + "media_type = EXCLUDED.media_type, label = EXCLUDED.label, barcode = EXCLUDED.barcode, "
-                    + "source_slot = EXCLUDED.source_slot, error = EXCLUDED.error, "
-                    + "highest_token = GREATEST(drive.highest_token, EXCLUDED.highest_token), state_at = EXCLUDED.state_at "
-                    + "WHERE drive.state_at IS NULL OR drive.state_at <= EXCLUDED.state_at");
+            // what the drive is (device path, media type) is the status's word; what is in it is the newer news: a
+            // row changed by a command result newer than this status keeps that state (also one the result created
+            // before the library's first status was projected)
+            sql.append(" ON CONFLICT (library_id, drive_id) DO UPDATE SET device_path = EXCLUDED.device_path, "
+                    + "media_type = EXCLUDED.media_type, highest_token = GREATEST(drive.highest_token, EXCLUDED.highest_token), "
+                    + newer("drive", "state", "label", "barcode", "source_slot", "error")
+                    + ", state_at = GREATEST(drive.state_at, EXCLUDED.state_at)");
             Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("lib", st.library()).setParameter("at", at);
             for (int i = 0; i < drives.size(); i++) {
                 DriveStatus d = drives.get(i);
@@ -152,9 +155,8 @@ public class Projector {
             sql.append(i == 0 ? "" : ", ").append("(:lib, :n").append(i).append(", :s").append(i).append(", CAST(:l").append(i)
                     .append(" AS varchar), CAST(:b").append(i).append(" AS varchar), :x").append(i).append(", :at)");
         }
-        sql.append(" ON CONFLICT (library_id, slot) DO UPDATE SET state = EXCLUDED.state, label = EXCLUDED.label, "
-                + "barcode = EXCLUDED.barcode, import_export = EXCLUDED.import_export, state_at = EXCLUDED.state_at "
-                + "WHERE slot.state_at IS NULL OR slot.state_at <= EXCLUDED.state_at");
+        sql.append(" ON CONFLICT (library_id, slot) DO UPDATE SET import_export = EXCLUDED.import_export, "
+                + newer("slot", "state", "label", "barcode") + ", state_at = GREATEST(slot.state_at, EXCLUDED.state_at)");
         Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("lib", library).setParameter("at", at);
         for (int i = 0; i < chunk.size(); i++) {
             SlotStatus sl = chunk.get(i);
@@ -167,6 +169,17 @@ public class Projector {
         return q.executeUpdate().chain(() -> upsertSlots(s, library, slots, from + chunk.size(), at));
     }
 
+    /** SET clauses that take the incoming value only if it is at least as new as the row's ({@code state_at}). */
+    private static String newer(String table, String... columns) {
+        StringBuilder set = new StringBuilder();
+        for (String c : columns) {
+            set.append(set.length() == 0 ? "" : ", ").append(c).append(" = CASE WHEN ").append(table).append(".state_at IS NULL OR ")
+                    .append(table).append(".state_at <= EXCLUDED.state_at THEN EXCLUDED.").append(c).append(" ELSE ").append(table)
+                    .append('.').append(c).append(" END");
+        }
+        return set.toString();
+    }
+
     // ---- device command results -----------------------------------------------------------------------------
 
     Uni<Void> applyResult(Mutiny.Session s, DeviceCommandResult r, Instant at) {
@@ -176,9 +189,22 @@ public class Projector {
         }
         return s.find(Drive.class, new DriveKey(r.library(), r.drive())).chain(d -> {
             if (d == null) {
-                LOG.debugf("result for unknown drive %s/%s: history only until the library's status arrives", r.library(), r.drive());
-                return Uni.createFrom().voidItem();
+                // the result came before the library's status (different topics): keep what it says, so the status that
+                // follows cannot put older state over it; the status fills in the rest
+                LOG.debugf("result for drive %s/%s before its library's status", r.library(), r.drive());
+                Drive fresh = new Drive();
+                fresh.libraryId = r.library();
+                fresh.driveId = r.drive();
+                fresh.state = "empty";
+                return s.createNativeQuery("INSERT INTO library (id) VALUES (:id) ON CONFLICT DO NOTHING").setParameter("id", r.library())
+                        .executeUpdate().chain(() -> s.persist(fresh)).chain(() -> applyTo(s, fresh, r, at));
             }
+            return applyTo(s, d, r, at);
+        });
+    }
+
+    private Uni<Void> applyTo(Mutiny.Session s, Drive d, DeviceCommandResult r, Instant at) {
+        {
             // the agent ran the command under this token, so it has seen it
             d.highestToken = Math.max(d.highestToken, r.token());
             if (!d.olderThan(at)) {
@@ -197,7 +223,7 @@ public class Projector {
                 }
                 default -> Uni.createFrom().voidItem();
             };
-        });
+        }
     }
 
     private Uni<Void> load(Mutiny.Session s, Drive d, DeviceCommandResult r, Instant at) {
@@ -215,14 +241,16 @@ public class Projector {
         if (r.slot() == null) {
             return putBack;
         }
-        return putBack.chain(() -> s.find(Slot.class, new SlotKey(d.libraryId, r.slot()))).invoke(slot -> {
-            if (slot != null && slot.olderThan(at)) {
-                slot.state = SlotState.EMPTY.name();
-                slot.label = null;
-                slot.barcode = null;
-                slot.stateAt = at;
+        return putBack.chain(() -> s.find(Slot.class, new SlotKey(d.libraryId, r.slot()))).chain(slot -> {
+            Slot target = slot != null ? slot : newSlot(d.libraryId, r.slot());
+            if (target.olderThan(at)) {
+                target.state = SlotState.EMPTY.name();
+                target.label = null;
+                target.barcode = null;
+                target.stateAt = at;
             }
-        }).replaceWithVoid();
+            return slot != null ? Uni.createFrom().voidItem() : s.persist(target);
+        });
     }
 
     private Uni<Void> unload(Mutiny.Session s, Drive d, DeviceCommandResult r, Instant at) {
@@ -239,19 +267,62 @@ public class Projector {
     }
 
     private Uni<Void> fillSlot(Mutiny.Session s, String library, int slotNo, String label, String barcode, Instant at) {
-        return s.find(Slot.class, new SlotKey(library, slotNo)).invoke(slot -> {
-            if (slot != null && slot.olderThan(at)) {
-                slot.state = SlotState.FULL.name();
-                slot.label = label;
-                slot.barcode = barcode;
-                slot.stateAt = at;
+        return s.find(Slot.class, new SlotKey(library, slotNo)).chain(slot -> {
+            Slot target = slot != null ? slot : newSlot(library, slotNo);
+            if (target.olderThan(at)) {
+                target.state = SlotState.FULL.name();
+                target.label = label;
+                target.barcode = barcode;
+                target.stateAt = at;
             }
-        }).replaceWithVoid();
+            return slot != null ? Uni.createFrom().voidItem() : s.persist(target);
+        });
+    }
+
+    /** A slot a command result names before any status listed it (statuses fill in the rest; see upsertSlots). */
+    private static Slot newSlot(String library, int slotNo) {
+        Slot slot = new Slot();
+        slot.libraryId = library;
+        slot.slot = slotNo;
+        slot.state = SlotState.UNKNOWN.name();
+        return slot;
     }
 
     // ---- reservation events ---------------------------------------------------------------------------------
 
     Uni<Void> applyReservation(Mutiny.Session s, Envelope<? extends Payload> e, ReservationEvent ev) {
+        return queue(s, e, ev).chain(() -> applyReservationState(s, e, ev));
+    }
+
+    /**
+     * The wait queue: {@code queued} (sent again whenever the position changes) keeps a waiter per request id;
+     * the request's answer (granted, denied, expired, cancelled — correlated to the request id) ends it.
+     */
+    Uni<Void> queue(Mutiny.Session s, Envelope<? extends Payload> e, ReservationEvent ev) {
+        String requestId = e.correlationId();
+        if (requestId == null) {
+            return Uni.createFrom().voidItem();
+        }
+        if (ev instanceof ReservationQueued q) {
+            return s.createNativeQuery("""
+                    INSERT INTO waiter (request_id, library_id, owner_key, owner_site, position, queued_at, updated_at)
+                    VALUES (:rid, :lib, :key, :site, :pos, :at, :at)
+                    ON CONFLICT (request_id) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+                    WHERE waiter.ended_at IS NULL AND waiter.updated_at <= EXCLUDED.updated_at""")
+                    .setParameter("rid", requestId).setParameter("lib", q.library())
+                    .setParameter("key", q.owner().key()).setParameter("site", q.owner().site())
+                    .setParameter("pos", q.position()).setParameter("at", e.occurredAt())
+                    .executeUpdate().replaceWithVoid();
+        }
+        if (ev instanceof ReservationGranted || ev.endsRequest()) {
+            return s.createNativeQuery("UPDATE waiter SET ended_at = :at, end_type = :type WHERE request_id = :rid AND ended_at IS NULL")
+                    .setParameter("at", e.occurredAt()).setParameter("type", e.type()).setParameter("rid", requestId)
+                    .executeUpdate().replaceWithVoid();
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    Uni<Void> applyReservationState(Mutiny.Session s, Envelope<? extends Payload> e, ReservationEvent ev) {
         Instant at = e.occurredAt();
         if (ev instanceof ReservationGranted g) {
             return upsert(s, g.reservationId(), g.library(), at, r -> {
@@ -343,6 +414,18 @@ public class Projector {
                 .setParameter("json", json)
                 .executeUpdate()
                 .replaceWithVoid();
+    }
+
+    /** What the live stream says about an applied record. */
+    static Change change(Envelope<? extends Payload> e) {
+        Payload p = e.payload();
+        if (p instanceof ReservationEvent r) {
+            return Change.of(e, reservationId(r), driveOf(r));
+        }
+        if (p instanceof DeviceCommandResult r) {
+            return Change.of(e, r.reservationId(), r.drive());
+        }
+        return Change.of(e, null, null);
     }
 
     static String reservationId(ReservationEvent ev) {

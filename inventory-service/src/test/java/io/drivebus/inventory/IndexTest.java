@@ -1,0 +1,116 @@
+package io.drivebus.inventory;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drivebus.stack.test.KafkaTestResource;
+import io.drivebus.stack.test.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lookups the API makes stay index scans at fleet size: 100,000 volumes in 100 libraries' slots, 1,000 drives,
+ * 50,000 reservations, 20,000 waiters and 100,000 history rows, in a schema of their own migrated by the real
+ * migrations (so the other tests' inventory is untouched). The queries are the ones the resources run; the plans are PostgreSQL's.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = false)
+class IndexTest {
+
+    static final String SCHEMA = "scale_check";
+
+    static Connection connect() throws SQLException {
+        var pg = PostgresTestResource.postgres();
+        return DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+    }
+
+    @BeforeAll
+    static void fill() throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+            // the real migrations: the very tables and indexes production has
+            var pg = PostgresTestResource.postgres();
+            Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password()).schemas(SCHEMA).createSchemas(true)
+                    .locations("classpath:db/migration").load().migrate();
+            st.execute("INSERT INTO " + SCHEMA + ".library (id, status_sequence) SELECT 'lib' || g, 1 FROM generate_series(1, 100) g");
+            st.execute("INSERT INTO " + SCHEMA + ".slot (library_id, slot, state, label, barcode) SELECT 'lib' || (g % 100 + 1), g / 100 + 1, "
+                    + "'FULL', 'VOL' || lpad(g::text, 6, '0'), 'VOL' || lpad(g::text, 6, '0') || 'L8' FROM generate_series(0, 99999) g");
+            st.execute("INSERT INTO " + SCHEMA + ".drive (library_id, drive_id, state, label, barcode, highest_token) "
+                    + "SELECT 'lib' || (g % 100 + 1), 'd' || (g / 100), CASE WHEN g % 3 = 0 THEN 'loaded' ELSE 'empty' END, "
+                    + "CASE WHEN g % 3 = 0 THEN 'DRV' || g END, NULL, g FROM generate_series(0, 999) g");
+            st.execute("INSERT INTO " + SCHEMA + ".reservation (id, library_id, owner_key, owner_site, drive_id, slot, label, token, state, "
+                    + "created_at, updated_at) SELECT 'r' || g, 'lib' || (g % 100 + 1), 'job' || (g % 500), 'site' || (g % 7), 'd' || (g % 10), "
+                    + "g % 1000 + 1, 'VOL' || lpad((g * 2)::text, 6, '0'), g, CASE WHEN g % 50 = 0 THEN 'ready' ELSE 'released' END, "
+                    + "now() - g * interval '1 minute', now() FROM generate_series(1, 50000) g");
+            st.execute("INSERT INTO " + SCHEMA + ".event_history (event_id, library_id, type, occurred_at, reservation_id, drive_id, json) "
+                    + "SELECT 'e' || g, 'lib' || (g % 100 + 1), 'granted', now(), 'r' || g, 'd' || (g % 10), '{}'::jsonb FROM generate_series(1, 100000) g");
+            st.execute("INSERT INTO " + SCHEMA + ".waiter (request_id, library_id, owner_key, owner_site, position, queued_at, updated_at, "
+                    + "ended_at) SELECT 'q' || g, 'lib' || (g % 100 + 1), 'job' || g, 's', g / 100 + 1, now(), now(), "
+                    + "CASE WHEN g % 20 = 0 THEN NULL ELSE now() END FROM generate_series(1, 20000) g");
+            for (String t : new String[] { "library", "drive", "slot", "reservation", "event_history", "waiter" }) {
+                st.execute("ANALYZE " + SCHEMA + "." + t);
+            }
+        }
+    }
+
+    @AfterAll
+    static void drop() throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        }
+    }
+
+    static String plan(String sql) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO " + SCHEMA);
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = st.executeQuery("EXPLAIN " + sql)) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
+    }
+
+    static void assertIndexed(String sql, String... indexes) throws SQLException {
+        String plan = plan(sql);
+        assertFalse(plan.contains("Seq Scan"), "a sequential scan for\n" + sql + "\n" + plan);
+        for (String index : indexes) {
+            assertTrue(plan.contains(index), "expected " + index + " for\n" + sql + "\n" + plan);
+        }
+    }
+
+    @Test
+    void aVolumeIsFoundByLabelOrBarcodeThroughIndexes() throws SQLException {
+        assertIndexed("SELECT * FROM slot WHERE label = 'VOL012345' OR barcode = 'VOL012345' ORDER BY library_id, slot",
+                "slot_label_idx", "slot_barcode_idx");
+        assertIndexed("SELECT * FROM drive WHERE label = 'VOL012345' OR barcode = 'VOL012345' ORDER BY library_id, drive_id",
+                "drive_label_idx", "drive_barcode_idx");
+        assertIndexed("SELECT * FROM reservation WHERE (label = 'VOL012345' OR barcode = 'VOL012345') AND state IN ('granted', 'ready')");
+    }
+
+    @Test
+    void aLibrarysInventoryAndHistoryAreIndexScans() throws SQLException {
+        assertIndexed("SELECT * FROM slot WHERE library_id = 'lib42' ORDER BY slot", "Index");
+        assertIndexed("SELECT * FROM drive WHERE library_id = 'lib42' ORDER BY drive_id", "Index");
+        assertIndexed("SELECT * FROM drive WHERE library_id = 'lib42' AND drive_id = 'd3'", "drive_pkey");
+        assertIndexed("SELECT * FROM reservation WHERE library_id = 'lib42' AND state IN ('granted', 'ready')");
+        assertIndexed("SELECT * FROM waiter WHERE library_id = 'lib42' AND ended_at IS NULL ORDER BY position, queued_at");
+        assertIndexed("SELECT id FROM event_history WHERE library_id = 'lib42' ORDER BY id DESC LIMIT 100", "event_history_library_seq_idx");
+        assertIndexed("SELECT * FROM reservation WHERE owner_key = 'job7' AND owner_site = 'site3' ORDER BY created_at DESC LIMIT 100");
+        assertIndexed("SELECT * FROM reservation ORDER BY created_at DESC, id LIMIT 25", "reservation_created_idx");
+        assertIndexed("SELECT * FROM reservation WHERE library_id = 'lib42' ORDER BY created_at DESC, id LIMIT 25",
+                "reservation_library_created_idx");
+    }
+}
