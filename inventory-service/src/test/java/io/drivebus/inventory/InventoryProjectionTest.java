@@ -187,6 +187,37 @@ class InventoryProjectionTest {
     }
 
     @Test
+    void aFailedLoadACancelledGrantAndASetEndOrReadyTheirReservations() {
+        String lib = newLibrary();
+        // a failed load: the reserve request (whose id names the reservation) is answered denied
+        String failed = "r-" + UUID.randomUUID();
+        bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", failed, granted(lib, failed)));
+        Envelope<?> denied = bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", failed,
+                new io.drivebus.schemas.reservation.ReservationDenied(lib, failed, OWNER,
+                        io.drivebus.schemas.DrivebusError.failed(io.drivebus.schemas.ErrorReason.device, "robot jammed"))));
+        // a grant cancelled while loading
+        String cancelled = "r-" + UUID.randomUUID();
+        bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", cancelled, granted(lib, cancelled)));
+        Envelope<?> cancel = bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", cancelled,
+                new io.drivebus.schemas.reservation.ReservationCancelled(lib, OWNER)));
+        // a two-device set, ready as a whole
+        String set = "s-" + UUID.randomUUID();
+        bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", set, granted(lib, set + "/0")));
+        bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", set, granted(lib, set + "/1")));
+        Envelope<?> ready = bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("reservation-service", set,
+                new io.drivebus.schemas.reservation.ReservationSetReady(lib, set, OWNER, List.of(
+                        new io.drivebus.schemas.reservation.SetMember(set + "/0", "d0", "/dev/nst0", 3, "VOL003", 4, null),
+                        new io.drivebus.schemas.reservation.SetMember(set + "/1", "d1", "/dev/nst1", 4, "VOL004", 2, null)), LEASE)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Bus.processed(denied.id()) && Bus.processed(cancel.id()) && Bus.processed(ready.id()));
+
+        given().get("/api/reservations/{id}", failed).then().statusCode(200).body("state", is("denied"))
+                .body("endReason", is("load failed: robot jammed"));
+        given().get("/api/reservations/{id}", cancelled).then().statusCode(200).body("state", is("cancelled"));
+        given().get("/api/reservations/{id}", set + "/0").then().statusCode(200).body("state", is("ready"));
+        given().get("/api/reservations/{id}", set + "/1").then().statusCode(200).body("state", is("ready"));
+    }
+
+    @Test
     void aStatusWithAnOlderSequenceIsIgnored() {
         String lib = newLibrary();
         bus.publish(Topics.DEVICE_STATUS, status(lib, 5, "v5", List.of(emptyDrive()), fullSlots(3)));

@@ -382,8 +382,41 @@ public class Projector {
                 }
             }).replaceWithVoid();
         }
-        // queued, denied, cancelled: they concern requests, not reservations; kept in the history
+        if (ev instanceof io.drivebus.schemas.reservation.ReservationSetReady sr) {
+            Uni<Void> all = Uni.createFrom().voidItem();
+            for (io.drivebus.schemas.reservation.SetMember m : sr.members()) {
+                all = all.chain(() -> upsert(s, m.reservationId(), sr.library(), at, r -> {
+                    r.identify(sr.owner(), m.drive(), m.slot(), m.label(), m.token());
+                    r.devicePath = m.devicePath() != null ? m.devicePath() : r.devicePath;
+                    r.correlationId = r.correlationId != null ? r.correlationId : e.correlationId();
+                    r.extendLease(sr.leaseExpiresAt(), at);
+                    r.advanceTo(ReservationState.ready, at);
+                }));
+            }
+            return all;
+        }
+        if (ev instanceof io.drivebus.schemas.reservation.ReservationDenied d && d.reservationId() != null
+                && d.reservationId().equals(e.correlationId())) {
+            // a denial answering the reserve itself: its load failed after the grant, which (with a set's members) ends
+            return endGrants(s, d.reservationId(), ReservationState.denied, "load failed: " + d.error().message(), at);
+        }
+        if (ev instanceof io.drivebus.schemas.reservation.ReservationCancelled c && e.correlationId() != null) {
+            // withdrawn: a waiter (no reservation row) or a grant still loading
+            return endGrants(s, e.correlationId(), ReservationState.cancelled, "cancelled by " + c.owner(), at);
+        }
+        // queued, other denials: they concern requests, not reservations; kept in the history
         return Uni.createFrom().voidItem();
+    }
+
+    /** Ends the reservation named {@code id}, or the members of the set it names ({@code <id>/<index>}). */
+    private Uni<Void> endGrants(Mutiny.Session s, String id, ReservationState state, String why, Instant at) {
+        return s.createQuery("from Reservation r where r.id = :id or r.id like :members", Reservation.class)
+                .setParameter("id", id).setParameter("members", id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%")
+                .getResultList().invoke(rs -> rs.forEach(r -> {
+                    if (r.advanceTo(state, at)) {
+                        r.endReason = why;
+                    }
+                })).replaceWithVoid();
     }
 
     private Uni<Void> upsert(Mutiny.Session s, String id, String library, Instant at, java.util.function.Consumer<Reservation> change) {

@@ -5,7 +5,7 @@ package io.drivebus.inventory.reservation;
  * never undoes {@code ready}, and the final states never change again.
  */
 public enum ReservationState {
-    granted(1), ready(2), released(3), expired(3), broken(3), denied(3);
+    granted(1), ready(2), released(3), expired(3), broken(3), denied(3), cancelled(3);
 
     private final int rank;
 
