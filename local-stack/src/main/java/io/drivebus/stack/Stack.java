@@ -50,6 +50,7 @@ public final class Stack {
         System.out.printf("""
 
                 drivebus is up (%.1f s) — demo library '%s': %d virtual tapes, drives %s
+                  dashboard       %s/
                   inventory API   %s/api/libraries/%s/inventory
                   OpenAPI         %s/q/openapi
                   Kafka           %s
@@ -60,7 +61,8 @@ public final class Stack {
                   ./drivebus release --library %s --reservation <id printed by reserve>
                 Ctrl-C stops everything.
                 """, (System.nanoTime() - t0) / 1e9, lib, options.demoSlots(), String.join(", ", options.demoDrives()),
-                stack.inventoryUrl(), lib, stack.inventoryUrl(), stack.bootstrap(), dir.resolve("logs"), lib, stack.inventoryUrl(), lib, lib);
+                stack.inventoryUrl(), stack.inventoryUrl(), lib, stack.inventoryUrl(), stack.bootstrap(), dir.resolve("logs"), lib,
+                stack.inventoryUrl(), lib, lib);
         stopped.await();
     }
 
