@@ -22,9 +22,29 @@ public record ClientConfig(
         String source,
         Owner defaultOwner,
         Duration requestTimeout,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        Signing signing) {
 
     public static final String BOOTSTRAP_ENV = "DRIVEBUS_BOOTSTRAP";
+    /** The principal and secret requests are signed with (see {@link Signing}); unsigned when absent. */
+    public static final String PRINCIPAL_ENV = "DRIVEBUS_PRINCIPAL";
+    public static final String SECRET_ENV = "DRIVEBUS_SECRET";
+
+    /**
+     * A reservation-service that enforces authentication accepts a request only from a principal that proves itself
+     * (an HMAC with the secret it shares with the service) and may act for the request's owner.
+     */
+    public record Signing(String principal, String secret) {
+        public Signing {
+            Objects.requireNonNull(principal, "principal");
+            Objects.requireNonNull(secret, "secret");
+        }
+
+        @Override
+        public String toString() {
+            return principal; // never the secret
+        }
+    }
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
 
     public ClientConfig {
@@ -38,8 +58,11 @@ public record ClientConfig(
     /** Bootstrap from {@code DRIVEBUS_BOOTSTRAP} (else 127.0.0.1:9092); owner = user.name @ this host. */
     public static ClientConfig defaults() {
         String host = localHostName();
+        String principal = System.getenv(PRINCIPAL_ENV);
+        String secret = System.getenv(SECRET_ENV);
+        Signing signing = principal != null && !principal.isBlank() && secret != null ? new Signing(principal, secret) : null;
         return new ClientConfig(defaultBootstrap(), "drivebus-client/" + host,
-                new Owner(System.getProperty("user.name", "unknown"), host), Duration.ofSeconds(30), Map.of());
+                new Owner(System.getProperty("user.name", "unknown"), host), Duration.ofSeconds(30), Map.of(), signing);
     }
 
     public static ClientConfig of(String bootstrapServers) {
@@ -66,24 +89,28 @@ public record ClientConfig(
     }
 
     public ClientConfig withBootstrapServers(String servers) {
-        return new ClientConfig(servers, source, defaultOwner, requestTimeout, kafkaProperties);
+        return new ClientConfig(servers, source, defaultOwner, requestTimeout, kafkaProperties, signing);
     }
 
     public ClientConfig withSource(String s) {
-        return new ClientConfig(bootstrapServers, s, defaultOwner, requestTimeout, kafkaProperties);
+        return new ClientConfig(bootstrapServers, s, defaultOwner, requestTimeout, kafkaProperties, signing);
     }
 
     public ClientConfig withDefaultOwner(Owner owner) {
-        return new ClientConfig(bootstrapServers, source, owner, requestTimeout, kafkaProperties);
+        return new ClientConfig(bootstrapServers, source, owner, requestTimeout, kafkaProperties, signing);
     }
 
     public ClientConfig withRequestTimeout(Duration timeout) {
-        return new ClientConfig(bootstrapServers, source, defaultOwner, timeout, kafkaProperties);
+        return new ClientConfig(bootstrapServers, source, defaultOwner, timeout, kafkaProperties, signing);
+    }
+
+    public ClientConfig withSigning(String principal, String secret) {
+        return new ClientConfig(bootstrapServers, source, defaultOwner, requestTimeout, kafkaProperties, new Signing(principal, secret));
     }
 
     public ClientConfig withKafkaProperty(String key, String value) {
         Map<String, String> m = new LinkedHashMap<>(kafkaProperties);
         m.put(key, value);
-        return new ClientConfig(bootstrapServers, source, defaultOwner, requestTimeout, m);
+        return new ClientConfig(bootstrapServers, source, defaultOwner, requestTimeout, m, signing);
     }
 }

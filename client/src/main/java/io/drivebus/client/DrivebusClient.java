@@ -8,6 +8,7 @@ import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.auth.MessageSignature;
 import io.drivebus.schemas.reservation.CancelRequest;
 import io.drivebus.schemas.reservation.ChangerRequest;
 import io.drivebus.schemas.reservation.ChangerResult;
@@ -462,7 +463,7 @@ public final class DrivebusClient implements AutoCloseable {
 
     private void send(PendingCall<?> call, String library, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value), (md, e) -> {
+            producer.send(signed(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value)), (md, e) -> {
                 Trace.mark("request acked");
                 if (e != null) {
                     call.future.completeExceptionally(new DrivebusException(DrivebusError.failed(ErrorReason.unknown,
@@ -475,14 +476,24 @@ public final class DrivebusClient implements AutoCloseable {
         }
     }
 
+    /** Adds the principal and its HMAC when the client is configured to sign (an enforcing service requires it). */
+    private ProducerRecord<String, byte[]> signed(ProducerRecord<String, byte[]> r) {
+        ClientConfig.Signing s = config.signing();
+        if (s != null) {
+            MessageSignature.sign(r.headers(), r.value(), s.principal(),
+                    s.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return r;
+    }
+
     /** The caller stopped waiting: fail the call and tell the service (best effort, no answer awaited). */
     private void giveUp(PendingCall<?> call, String why) {
         if (call.future.completeExceptionally(new DrivebusTimeoutException(why, call.requestId, false))) {
             ReservationRequest abandon = call.abandonRequest();
             if (abandon != null && running) {
                 try {
-                    producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, abandon.library(),
-                            codec.encode(Envelope.of(config.source(), call.requestId, abandon))));
+                    producer.send(signed(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, abandon.library(),
+                            codec.encode(Envelope.of(config.source(), call.requestId, abandon)))));
                 } catch (RuntimeException e) {
                     // best effort: the lease or the wait timeout ends it anyway
                 }

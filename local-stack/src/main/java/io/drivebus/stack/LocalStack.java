@@ -26,7 +26,10 @@ public final class LocalStack implements AutoCloseable {
                     demoDrives, leaseTick, false);
         }
 
-        /** The broker's only client listener is SASL/SCRAM over TLS; every service and client gets a user of its own. */
+        /**
+         * The broker's only client listener is SASL/SCRAM over TLS and every service and client gets a user of its own;
+         * and every producer signs its records, which the reservation-service enforces (drivebus.auth.enforce).
+         */
         public Options secured() {
             return new Options(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
                     demoSlots, demoDrives, leaseTick, true);
@@ -49,6 +52,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private final Options options;
+    /** Record-signing secrets by principal (secure stacks only). */
+    private final Map<String, String> signing = new LinkedHashMap<>();
     private KafkaBroker broker;
     private Postgres postgres;
     private final Map<String, ServiceProcess> services = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -78,6 +83,11 @@ public final class LocalStack implements AutoCloseable {
             }
             security = BrokerSecurity.create(options.dir.resolve("tls"), users);
         }
+        if (options.secure) {
+            for (String p : List.of("reservation-service", "inventory-service", "agent-" + options.agentHost, "backup-client")) {
+                signing.put(p, p + "-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
+            }
+        }
         progress.accept("starting Kafka (KRaft, 127.0.0.1" + (security == null ? ")" : ", SASL/SCRAM over TLS)"));
         broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort, security);
         TopicSetup.ensureTopics(broker.bootstrap(), 4, broker.adminClientProperties());
@@ -92,6 +102,10 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> inventory = new LinkedHashMap<>(postgres.quarkusConfig());
         inventory.put("kafka.bootstrap.servers", broker.bootstrap());
         inventory.putAll(kafkaSecurity("inventory-service"));
+        if (options.secure) {
+            inventory.put("drivebus.inventory.principal", "inventory-service");
+            inventory.put("drivebus.inventory.secret", signing.get("inventory-service"));
+        }
         services.put("inventory-service", new ServiceProcess("inventory-service", options.inventoryPort, inventory, logs).start());
 
         services.put("reservation-service", startReservationService("reservation-service", options.reservationPort));
@@ -99,6 +113,10 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> agent = new LinkedHashMap<>();
         agent.put("kafka.bootstrap.servers", broker.bootstrap());
         agent.putAll(kafkaSecurity("device-agent"));
+        if (options.secure) {
+            agent.put("drivebus.agent.principal", "agent-" + options.agentHost);
+            agent.put("drivebus.agent.secret", signing.get("agent-" + options.agentHost));
+        }
         agent.put("drivebus.agent.host", options.agentHost);
         agent.put("drivebus.agent.state-dir", options.dir.resolve("agent-state").toString());
         String lib = "drivebus.agent.libraries." + options.demoLibrary;
@@ -132,6 +150,17 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> cfg = new LinkedHashMap<>();
         cfg.put("kafka.bootstrap.servers", broker.bootstrap());
         cfg.putAll(kafkaSecurity("reservation-service"));
+        if (options.secure) {
+            // who may ask for what: jobs act for the site backup1 only; the inventory proxies authenticated operators
+            cfg.put("drivebus.auth.enforce", "true");
+            String pre = "drivebus.auth.principals.";
+            signing.forEach((principal, secret) -> cfg.put(pre + principal + ".secret", secret));
+            cfg.put(pre + "reservation-service.sites", "*");
+            cfg.put(pre + "inventory-service.sites", "*");
+            cfg.put(pre + "inventory-service.roles", "break-site,break-any,changer");
+            cfg.put(pre + "agent-" + options.agentHost + ".hosts", options.agentHost);
+            cfg.put(pre + "backup-client.sites", "backup1");
+        }
         cfg.put("kafka-streams.state.dir", options.dir.resolve("streams-" + name).toString());
         cfg.put("drivebus.reservation.tick-interval", options.leaseTick.toMillis() + "ms");
         return new ServiceProcess("reservation-service", port, cfg, options.dir.resolve("logs"), name).start();
@@ -146,6 +175,11 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> m = new LinkedHashMap<>();
         clientProperties(user).forEach((k, v) -> m.put("kafka." + k, v));
         return m;
+    }
+
+    /** The secret {@code principal} signs its records with (secure stacks; the test client is "backup-client"). */
+    public String signingSecret(String principal) {
+        return signing.get(principal);
     }
 
     /** Plain Kafka client settings for {@code user} (empty for a plaintext broker). */

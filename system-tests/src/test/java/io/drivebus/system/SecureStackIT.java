@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
+import io.drivebus.client.DrivebusException;
+import io.drivebus.schemas.ErrorReason;
 import io.drivebus.client.Reservation;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.ReserveRequest;
@@ -23,9 +25,9 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8.2: the broker's only client listener is SASL/SCRAM-SHA-512 over TLS. Every service runs on it with a user
- * of its own, a backup job's client with its user is served end to end, and clients without valid credentials are
- * refused.
+ * Issue 8.2 and 8.3: the broker's only client listener is SASL/SCRAM-SHA-512 over TLS and every producer signs its
+ * records. Every service runs so, a backup job's signed client is served end to end, a forged owner and an unsigned
+ * request are refused {@code unauthorized}, and clients without valid Kafka credentials get nothing.
  */
 class SecureStackIT {
 
@@ -34,7 +36,8 @@ class SecureStackIT {
         Path dir = Files.createTempDirectory("drivebus-secure");
         try (LocalStack stack = LocalStack.start(LocalStack.Options.forTests(dir).secured(), m -> System.out.println("stack: " + m))) {
             // the whole path: client -> reservation-service -> agent -> reservation-service -> client, all authenticated
-            ClientConfig cfg = ClientConfig.of(stack.bootstrap()).withSource("secure-test");
+            ClientConfig cfg = ClientConfig.of(stack.bootstrap()).withSource("secure-test")
+                    .withSigning("backup-client", stack.signingSecret("backup-client"));
             for (Map.Entry<String, String> e : stack.clientProperties("backup-client").entrySet()) {
                 cfg = cfg.withKafkaProperty(e.getKey(), e.getValue());
             }
@@ -42,6 +45,20 @@ class SecureStackIT {
                 Reservation r = client.reserve(ReserveRequest.bySlot("demo", new Owner("secure-job", "backup1"), 2), Duration.ofSeconds(60));
                 assertEquals("DEMO002", r.label());
                 client.release(r);
+                // issue 8.3: the job's principal acts for site backup1 only, so it cannot forge another site's owner
+                DrivebusException forged = assertThrows(DrivebusException.class,
+                        () -> client.reserve(ReserveRequest.bySlot("demo", new Owner("secure-job", "backup2"), 3), Duration.ofSeconds(60)));
+                assertEquals(ErrorReason.unauthorized, forged.reason());
+            }
+            // and an unsigned client is refused even with valid Kafka credentials
+            ClientConfig unsigned = ClientConfig.of(stack.bootstrap()).withSource("unsigned-test");
+            for (Map.Entry<String, String> e : stack.clientProperties("backup-client").entrySet()) {
+                unsigned = unsigned.withKafkaProperty(e.getKey(), e.getValue());
+            }
+            try (DrivebusClient client = DrivebusClient.connect(unsigned)) {
+                DrivebusException refused = assertThrows(DrivebusException.class,
+                        () -> client.reserve(ReserveRequest.bySlot("demo", new Owner("secure-job", "backup1"), 4), Duration.ofSeconds(60)));
+                assertEquals(ErrorReason.unauthorized, refused.reason());
             }
             // the inventory-service projected it over its own authenticated consumers
             WalkingSkeletonIT.stack = stack;

@@ -60,6 +60,16 @@ public class OperatorRequests {
     String bootstrapServers;
 
     /** How long an action waits for the reservation-service's answer before it answers 504 itself. */
+    /**
+     * The principal operator actions are signed with, and its secret shared with the reservation-service (which,
+     * enforcing authentication, accepts them only from a principal with the operator roles).
+     */
+    @ConfigProperty(name = "drivebus.inventory.principal")
+    java.util.Optional<String> principal;
+
+    @ConfigProperty(name = "drivebus.inventory.secret")
+    java.util.Optional<String> secret;
+
     @ConfigProperty(name = "drivebus.inventory.action-timeout", defaultValue = "30s")
     Duration timeout;
 
@@ -142,7 +152,13 @@ public class OperatorRequests {
     private CompletableFuture<Void> publish(String library, byte[] value) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value), (md, e) -> {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.RESERVATION_REQUESTS, library, value);
+            if (principal.isPresent()) {
+                io.drivebus.schemas.auth.MessageSignature.sign(record.headers(), value, principal.get(),
+                        secret.orElseThrow(() -> new IllegalStateException("drivebus.inventory.principal is set but drivebus.inventory.secret is not"))
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            producer.send(record, (md, e) -> {
                 if (e != null) {
                     sent.completeExceptionally(e);
                 } else {
@@ -282,8 +298,25 @@ public class OperatorRequests {
         producer.close(Duration.ofSeconds(5));
     }
 
-    private Properties producerProps() {
+    /** Every {@code kafka.*} setting (security: SASL, TLS) the service's other clients use. */
+    @jakarta.inject.Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private Properties shared() {
         Properties p = new Properties();
+        if (kafkaConfig != null) {
+            kafkaConfig.forEach((k, v) -> {
+                if (!k.startsWith("group.") && !k.contains("deserializer") && !k.contains("serializer")) {
+                    p.put(k, v);
+                }
+            });
+        }
+        return p;
+    }
+
+    private Properties producerProps() {
+        Properties p = shared();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "inventory-operator-" + ProcessHandle.current().pid());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -296,7 +329,7 @@ public class OperatorRequests {
     }
 
     private Properties consumerProps() {
-        Properties p = new Properties();
+        Properties p = shared();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "inventory-operator-" + ProcessHandle.current().pid() + "-answers");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
