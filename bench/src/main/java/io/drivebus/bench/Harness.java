@@ -1,0 +1,679 @@
+package io.drivebus.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.stack.KafkaBroker;
+import io.drivebus.stack.Ports;
+import io.drivebus.stack.Postgres;
+import io.drivebus.stack.ServiceProcess;
+import io.drivebus.stack.TopicSetup;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What {@code bench/run.sh} runs: brings up the pieces each scenario needs (the real Kafka broker, topics, one or two
+ * reservation-service instances; PostgreSQL, inventory-service and device-agent only for the footprint), runs every
+ * scenario with the load generator in its own JVM, and writes docs/benchmarks.md and docs/benchmarks.json.
+ *
+ * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
+ * names: footprint, latency, throughput, contention, sweep, scale-instances, failover, failover-tuned), {@code --work DIR},
+ * {@code --docs DIR}, {@code --partitions N}, {@code --failover-rounds N}, {@code --merge} (keep the other scenarios of the last
+ * docs/benchmarks.json), {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
+ *
+ * <p>Not yet here (the structure takes them as further scenarios): inventory projection lag and lookups, cost per
+ * reservation from 1 to 1,000 libraries, Amanda side by side, the chaos harness and the malformed-input corpus.
+ */
+@SuppressWarnings("unchecked")
+public final class Harness {
+    static final String RS = "reservation-service";
+
+    private final Args args;
+    private final boolean quick;
+    private final Path root = ServiceProcess.repositoryRoot();
+    private final Path work;
+    private final Path docs;
+    private final List<String> only;
+    private final ObjectMapper json = MessageCodec.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final Map<String, Object> report = new LinkedHashMap<>();
+    private final Map<String, Object> scenarios = new LinkedHashMap<>();
+    private final Map<String, ServiceProcess> instances = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> instanceOverrides = new LinkedHashMap<>();
+    private KafkaBroker broker;
+
+    private Harness(Args args) {
+        this.args = args;
+        this.quick = args.flag("quick");
+        this.work = Path.of(args.str("work", root.resolve("bench/target/bench-run").toString())).toAbsolutePath();
+        this.docs = Path.of(args.str("docs", root.resolve("docs").toString())).toAbsolutePath();
+        this.only = args.all().containsKey("only") ? List.of(args.str("only", "").split(",")) : null;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Harness h = new Harness(new Args(argv, 0));
+        Runtime.getRuntime().addShutdownHook(new Thread(h::stopAll, "bench-stop"));
+        try {
+            h.run();
+        } finally {
+            h.stopAll();
+        }
+        System.exit(0);
+    }
+
+    private boolean wants(String scenario) {
+        return only == null || only.contains(scenario);
+    }
+
+    private void run() throws Exception {
+        if (args.flag("report-only")) {
+            // rewrite docs/benchmarks.md from docs/benchmarks.json, e.g. after the report's layout changed
+            Files.writeString(docs.resolve("benchmarks.md"), Report.markdown(json.readTree(docs.resolve("benchmarks.json").toFile())));
+            return;
+        }
+        deleteTree(work);
+        Files.createDirectories(work);
+        report.put("generated_at", Instant.now().toString());
+        report.put("quick", quick);
+        report.put("machine", machine());
+        int partitions = args.integer("partitions", 4);
+        report.put("partitions", partitions);
+        report.put("reservation_service_settings", serviceSettings());
+        report.put("scenarios", scenarios);
+        if (args.flag("merge") && Files.exists(docs.resolve("benchmarks.json"))) {
+            Map<String, Object> old = json.readValue(docs.resolve("benchmarks.json").toFile(), LinkedHashMap.class);
+            scenarios.putAll((Map<String, Object>) old.getOrDefault("scenarios", Map.of()));
+            report.put("merged_from_run_of", old.get("generated_at"));
+            report.put("machine_of_merged_run", old.get("machine"));
+        }
+        log("starting Kafka");
+        broker = KafkaBroker.start(work.resolve("kafka"), 0);
+        TopicSetup.ensureTopics(broker.bootstrap(), partitions);
+        report.put("broker", Map.of("version", "4.3.1 (KRaft, one node, 127.0.0.1)", "heap", "-Xms256m -Xmx768m",
+                "notable", "group.min.session.timeout.ms default 6000; transaction abort check every 1000 ms"));
+
+        if (wants("footprint")) {
+            guard("footprint", this::footprint);
+        }
+        ensureInstance("rs-a");
+        if (wants("latency")) {
+            guard("latency", () -> latency("latency", Map.of(), quick ? 8 : 30));
+        }
+        if (wants("latency-curve")) {
+            for (int rate : List.of(20, 100, 250)) {
+                guard("latency-" + rate, () -> latency("latency-at-" + rate + "-per-s", Map.of(), quick ? 6 : 15, rate));
+            }
+        }
+        if (wants("throughput")) {
+            guard("throughput", () -> throughput("throughput", quick ? 8 : 30, quick ? 128 : 512, "thr"));
+        }
+        if (wants("contention")) {
+            guard("contention", this::contention);
+        }
+        if (wants("sweep")) {
+            guard("sweep", this::sweep);
+        }
+        if (wants("scale-instances")) {
+            guard("scale-instances", () -> {
+                ensureInstance("rs-b");
+                Thread.sleep(5000); // let the group settle on two members
+                throughput("throughput-2-instances", quick ? 8 : 20, quick ? 128 : 512, "thr2");
+            });
+        }
+        if (wants("failover")) {
+            guard("failover", () -> failover("failover", Map.of(), args.integer("failover-rounds", quick ? 1 : 3)));
+        }
+        if (wants("failover-tuned")) {
+            // what bounds takeover: a shorter transaction timeout (the killed instance's open transaction holds
+            // read_committed readers until it is aborted); the session timeout is already the broker's minimum
+            guard("failover-tuned", () -> failover("failover-tx-timeout-3s", Map.of("producer.transaction.timeout.ms", "3000"), 2));
+        }
+        for (String name : List.copyOf(instances.keySet())) {
+            recordFootprintAfterLoad(name);
+        }
+        ((Map<String, Object>) report.get("machine")).put("load_average_at_end", sh("cat /proc/loadavg"));
+        writeReports();
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** A scenario that fails is recorded as failed with its reason; the others still run. */
+    private void guard(String name, Step step) {
+        log("scenario " + name);
+        scenarios.remove(name); // a merged older figure of the same scenario
+        try {
+            step.run();
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("error", String.valueOf(e));
+            scenarios.putIfAbsent(name, m);
+        }
+    }
+
+    // ---------------------------------------------------------------- services
+
+    private ServiceProcess startInstance(String name, Map<String, String> overrides) {
+        Map<String, String> cfg = new LinkedHashMap<>();
+        cfg.put("kafka.bootstrap.servers", broker.bootstrap());
+        cfg.put("kafka-streams.state.dir", work.resolve("streams-" + name).toString());
+        // the envelope's source names the instance, so the load generator can tell who answered
+        cfg.put("kafka-streams.client.id", name);
+        cfg.put("drivebus.reservation.tick-interval", "250ms");
+        overrides.forEach((k, v) -> cfg.put("kafka-streams." + k, v));
+        ServiceProcess p = new ServiceProcess(RS, Ports.free(), cfg, work.resolve("logs"), name).start();
+        instances.put(name, p);
+        instanceOverrides.put(name, overrides);
+        return p;
+    }
+
+    /** Starts the instance (no overrides) unless it runs; returns ms to ready, or -1 if it was running. */
+    private long ensureInstance(String name) {
+        ServiceProcess p = instances.get(name);
+        if (p != null && p.isAlive() && instanceOverrides.get(name).isEmpty()) {
+            return -1;
+        }
+        if (p != null) {
+            p.close();
+        }
+        return timedStart(name, Map.of());
+    }
+
+    private long timedStart(String name, Map<String, String> overrides) {
+        long t0 = System.nanoTime();
+        startInstance(name, overrides).awaitReady(Duration.ofSeconds(180));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        log(name + " ready in " + ms + " ms" + (overrides.isEmpty() ? "" : " with " + overrides));
+        return ms;
+    }
+
+    private void restartWith(String name, Map<String, String> overrides) {
+        ServiceProcess p = instances.get(name);
+        if (p != null) {
+            p.close();
+        }
+        timedStart(name, overrides);
+    }
+
+    private void stopAll() {
+        for (ServiceProcess p : instances.values()) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                System.err.println("stopping " + p + ": " + e);
+            }
+        }
+        instances.clear();
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- load generator
+
+    /** Runs the load generator in its own JVM; returns its JSON result with the CPU the pieces used meanwhile. */
+    private Map<String, Object> loadgen(String name, String mode, List<String> options, LineWatcher watcher) throws Exception {
+        Path out = work.resolve("results").resolve(name + ".json");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xms256m");
+        cmd.add("-Xmx768m");
+        cmd.add("-XX:+UseParallelGC");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LoadGen.class.getName());
+        cmd.add(mode);
+        cmd.add("--bootstrap");
+        cmd.add(broker.bootstrap());
+        cmd.add("--out");
+        cmd.add(out.toString());
+        cmd.addAll(options);
+        Map<String, Double> cpu0 = cpuOfPieces();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        long loadgenPid = p.pid();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                System.out.println("  | " + line);
+                if (watcher != null) {
+                    watcher.line(line);
+                }
+            }
+        }
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("load generator " + name + " failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> res = json.readValue(out.toFile(), LinkedHashMap.class);
+        Map<String, Double> cpu1 = cpuOfPieces();
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu1.forEach((k, v) -> {
+            Double before = cpu0.get(k);
+            if (before != null && before >= 0 && v >= 0) {
+                cpu.put(k + "_cpu_s", Math.round((v - before) * 100) / 100.0);
+            }
+        });
+        cpu.put("loadgen_cpu_s", res.get("loadgen_cpu_s"));
+        cpu.put("wall_s", Math.round(wall * 10) / 10.0);
+        cpu.put("loadgen_pid", loadgenPid);
+        res.put("cpu_during_run", cpu);
+        return res;
+    }
+
+    private interface LineWatcher {
+        void line(String line) throws Exception;
+    }
+
+    private Map<String, Double> cpuOfPieces() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("broker", Proc.cpuSeconds(broker.pid()));
+        instances.forEach((n, p) -> {
+            if (p.isAlive()) {
+                m.put(n, Proc.cpuSeconds(p.pid()));
+            }
+        });
+        return m;
+    }
+
+    // ---------------------------------------------------------------- scenarios
+
+    private void latency(String name, Map<String, String> settings, int seconds) throws Exception {
+        latency(name, settings, seconds, 500);
+    }
+
+    /** 128 libraries × 4 drives: 512 free drives, so at 500 req/s the open loop waits for a drive only if answers take > 1 s. */
+    private void latency(String name, Map<String, String> settings, int seconds, int rate) throws Exception {
+        Map<String, Object> r = loadgen(name, "open", List.of("--rate", String.valueOf(rate), "--duration-s", String.valueOf(seconds),
+                "--warmup-s", quick ? "2" : "5", "--libraries", "128", "--drives", "4", "--prefix", name.replaceAll("[^a-z0-9]", "")), null);
+        Map<?, ?> lat = (Map<?, ?>) r.get("grant_latency_corrected");
+        double p50 = num(lat.get("p50_ms"));
+        double p99 = num(lat.get("p99_ms"));
+        Map<String, Object> s = scenario(name, "grant latency, free drive, no motion, open loop " + rate + " reserves/s (each then released), CO-corrected",
+                rate == 500 ? "p50 ≤ 5 ms, p99 ≤ 25 ms at 500 req/s" : "report (latency against rate)", lat, num(r.get("throughput_per_s")),
+                "grants/s", p50 <= 5 && p99 <= 25 && num(r.get("unanswered")) == 0 && num(r.get("throughput_per_s")) >= 0.98 * rate);
+        s.put("service_settings_overrides", settings);
+        s.put("raw", r);
+    }
+
+    private void throughput(String name, int seconds, int concurrency, String prefix) throws Exception {
+        int alive = instancesAlive();
+        Map<String, Object> r = loadgen(name, "closed", List.of("--concurrency", String.valueOf(concurrency), "--duration-s",
+                String.valueOf(seconds), "--warmup-s", quick ? "2" : "5", "--libraries", "64", "--drives", "8", "--prefix", prefix), null);
+        double cps = num(r.get("cycles_per_s"));
+        Map<String, Object> s = scenario(name, "reserve+release cycles, closed loop, " + concurrency + " in flight, " + alive
+                + " instance(s)", alive == 1 ? "≥ 16,000 cycles/s through one instance" : "scaling (report)", (Map<?, ?>) r.get("cycle_latency"),
+                cps, "cycles/s", cps >= 16000 * alive);
+        s.put("raw", r);
+    }
+
+    private void contention() throws Exception {
+        Map<String, Object> r = loadgen("contention", "contention", List.of("--jobs", "200", "--drives", "4", "--hold-ms", "20",
+                "--priorities", "5,10,15", "--prefix", "con"), null);
+        long overtakes = (long) num(r.get("overtakes_within_priority"));
+        long inversions = (long) num(r.get("priority_inversions"));
+        boolean ok = Boolean.TRUE.equals(r.get("finished")) && overtakes == 0 && inversions == 0 && num(r.get("granted")) == 200;
+        Map<String, Object> s = scenario("contention", "200 append jobs on 4 drives, priorities 5/10/15, hold 20 ms; wait = send to ready",
+                "zero overtaking within a priority (and no better priority passed over)", (Map<?, ?>) r.get("wait"),
+                200 / Math.max(1e-9, num(r.get("makespan_s"))), "jobs/s", ok);
+        s.put("overtakes_within_priority", overtakes);
+        s.put("priority_inversions", inversions);
+        s.put("raw", r);
+    }
+
+    /** Latency and throughput under other commit intervals, to show the trade-off; the service's defaults stay. */
+    private void sweep() throws Exception {
+        Map<String, Map<String, String>> variants = new LinkedHashMap<>();
+        for (String ci : quick ? List.of("50") : List.of("5", "20", "50", "100")) {
+            variants.put("commit-" + ci, Map.of("commit.interval.ms", ci, "poll.ms", String.valueOf(Math.min(5, Integer.parseInt(ci)))));
+        }
+        // the alternative: no transactions (results visible at once, not at commit), for comparison only
+        variants.put("at-least-once", Map.of("processing.guarantee", "at_least_once"));
+        for (Map.Entry<String, Map<String, String>> v : variants.entrySet()) {
+            restartWith("rs-a", v.getValue());
+            latency("sweep-latency-" + v.getKey(), v.getValue(), quick ? 6 : 12);
+            throughput("sweep-throughput-" + v.getKey(), quick ? 6 : 12, quick ? 128 : 512, "sw" + v.getKey().replaceAll("[^a-z0-9]", ""));
+            ((Map<String, Object>) scenarios.get("sweep-throughput-" + v.getKey())).put("service_settings_overrides", v.getValue());
+        }
+        restartWith("rs-a", Map.of());
+    }
+
+    /**
+     * Two instances; the probe cycles reserve/release on a few libraries; the instance answering for the first
+     * library is killed with kill -9; failover = kill to the next answer for any library that instance owned.
+     */
+    private void failover(String scenarioName, Map<String, String> overrides, int rounds) throws Exception {
+        for (String n : List.of("rs-a", "rs-b")) {
+            if (overrides.isEmpty()) {
+                ensureInstance(n);
+            } else {
+                restartWith(n, overrides);
+            }
+        }
+        Thread.sleep(5000);
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            AtomicReference<String> killed = new AtomicReference<>();
+            AtomicReference<Long> killedAt = new AtomicReference<>();
+            Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+            Thread[] killer = new Thread[1];
+            int duration = quick ? 25 : 30;
+            Map<String, Object> r = loadgen(scenarioName + "-" + round, "probe", List.of("--libraries", "8", "--duration-s",
+                    String.valueOf(duration), "--pause-ms", "20", "--prefix", overrides.isEmpty() ? "fo" : "fot"), line -> {
+                        if (line.startsWith("owner ")) {
+                            String[] f = line.split(" ");
+                            if (killed.get() == null) {
+                                owners.put(f[1], f[2]);
+                            }
+                        } else if (line.equals("steady") && killer[0] == null) {
+                            killer[0] = new Thread(() -> {
+                                sleep(5000);
+                                String src = owners.values().iterator().next();
+                                String name = src.substring(src.indexOf('/') + 1);
+                                ServiceProcess victim = instances.get(name);
+                                if (victim == null) {
+                                    log("no instance named " + name);
+                                    return;
+                                }
+                                killed.set(name);
+                                killedAt.set(System.currentTimeMillis());
+                                log("kill -9 " + name + " (pid " + victim.pid() + ")");
+                                victim.kill();
+                            });
+                            killer[0].start();
+                        }
+                    });
+            if (killer[0] != null) {
+                killer[0].join();
+            }
+            results.add(failoverRound(r, owners, killed.get(), killedAt.get()));
+            if (killed.get() != null) {
+                timedStart(killed.get(), overrides); // back to two for the next round
+                Thread.sleep(5000);
+            }
+        }
+        List<Double> times = new ArrayList<>();
+        for (Map<String, Object> m : results) {
+            if (m.get("failover_s") != null) {
+                times.add(num(m.get("failover_s")));
+            }
+        }
+        double worst = times.stream().mapToDouble(d -> d).max().orElse(Double.NaN);
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("p50_ms", times.isEmpty() ? null : 1000 * times.stream().sorted().toList().get(times.size() / 2));
+        lat.put("max_ms", times.isEmpty() ? null : 1000 * worst);
+        Map<String, Object> s = scenario(scenarioName, "kill -9 of the instance owning a library, 2 instances, standby replicas 1, "
+                + rounds + " round(s); time from the kill to the first answer of the new owner" + (overrides.isEmpty() ? "" : "; service with " + overrides), "≤ 5 s",
+                lat, Double.NaN, "", !times.isEmpty() && worst <= 5.0 && times.size() == rounds);
+        s.put("rounds", results);
+        s.put("service_settings_overrides", overrides);
+    }
+
+    private Map<String, Object> failoverRound(Map<String, Object> r, Map<String, String> ownersBefore, String killed, Long killedAt) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("killed", killed);
+        m.put("killed_at_epoch_ms", killedAt);
+        m.put("owners_before", ownersBefore);
+        if (killed == null) {
+            m.put("error", "no kill happened (load generator never steady)");
+            return m;
+        }
+        List<String> owned = new ArrayList<>();
+        ownersBefore.forEach((lib, src) -> {
+            if (src.endsWith("/" + killed)) {
+                owned.add(lib);
+            }
+        });
+        // answers the killed instance committed just before it died still arrive after the kill: the failover ends
+        // with the first answer from another instance
+        long firstAfter = Long.MAX_VALUE;
+        long lastBefore = 0;
+        long lastFromKilled = 0;
+        Map<String, Long> perLibrary = new LinkedHashMap<>();
+        Map<String, String> newOwner = new LinkedHashMap<>();
+        for (Object o : (List<?>) r.get("answers")) {
+            List<?> a = (List<?>) o;
+            String lib = (String) a.get(0);
+            long answered = ((Number) a.get(2)).longValue();
+            String src = (String) a.get(4);
+            if (!owned.contains(lib)) {
+                continue;
+            }
+            if (answered <= killedAt) {
+                lastBefore = Math.max(lastBefore, answered);
+            } else if (src.endsWith("/" + killed)) {
+                lastFromKilled = Math.max(lastFromKilled, answered);
+            } else {
+                firstAfter = Math.min(firstAfter, answered);
+                perLibrary.merge(lib, answered - killedAt, Math::min);
+                newOwner.putIfAbsent(lib, src);
+            }
+        }
+        m.put("libraries_of_killed_instance", owned);
+        m.put("last_answer_before_kill_ms", lastBefore == 0 ? null : killedAt - lastBefore);
+        m.put("answers_of_killed_instance_arriving_after_kill_until_ms", lastFromKilled == 0 ? null : lastFromKilled - killedAt);
+        m.put("failover_s", firstAfter == Long.MAX_VALUE ? null : (firstAfter - killedAt) / 1000.0);
+        m.put("per_library_ms_to_first_answer_of_new_owner", perLibrary);
+        m.put("new_owners", newOwner);
+        // the answers of the killed instance's libraries around the takeover: [library, sent, answered (ms from the kill), type, source]
+        List<List<Object>> around = new ArrayList<>();
+        long until = firstAfter == Long.MAX_VALUE ? killedAt + 20_000 : firstAfter + 500;
+        for (Object o : (List<?>) r.get("answers")) {
+            List<?> a = (List<?>) o;
+            long answered = ((Number) a.get(2)).longValue();
+            if (owned.contains(a.get(0)) && answered >= killedAt - 500 && answered <= until) {
+                around.add(List.of(a.get(0), ((Number) a.get(1)).longValue() - killedAt, answered - killedAt, a.get(3), a.get(4)));
+            }
+        }
+        m.put("answers_around_kill", around);
+        m.put("unanswered_at_end", r.get("unanswered"));
+        m.put("denied", r.get("denied"));
+        return m;
+    }
+
+    // ---------------------------------------------------------------- footprint
+
+    private void footprint() throws Exception {
+        Map<String, Object> f = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        // one at a time, so each start-up has the machine to itself (the broker idles)
+        long rsMs = timedStart("rs-a", Map.of());
+        rows.add(footprintRow(RS, instances.get("rs-a"), rsMs));
+        Postgres pg = null;
+        ServiceProcess inventory = null;
+        ServiceProcess agent = null;
+        try {
+            long t0 = System.nanoTime();
+            pg = Postgres.embedded(work.resolve("postgres"), 0);
+            f.put("embedded_postgres_start_ms", (System.nanoTime() - t0) / 1_000_000);
+            Map<String, String> inv = new LinkedHashMap<>(pg.quarkusConfig());
+            inv.put("kafka.bootstrap.servers", broker.bootstrap());
+            t0 = System.nanoTime();
+            inventory = new ServiceProcess("inventory-service", Ports.free(), inv, work.resolve("logs")).start();
+            inventory.awaitReady(Duration.ofSeconds(180));
+            rows.add(footprintRow("inventory-service", inventory, (System.nanoTime() - t0) / 1_000_000));
+            Map<String, String> ag = new LinkedHashMap<>();
+            ag.put("kafka.bootstrap.servers", broker.bootstrap());
+            ag.put("drivebus.agent.host", "bench-agent-host");
+            ag.put("drivebus.agent.state-dir", work.resolve("agent-state").toString());
+            String lib = "drivebus.agent.libraries.footprint";
+            ag.put(lib + ".driver", "vtape");
+            ag.put(lib + ".path", work.resolve("vtl/footprint").toString());
+            ag.put(lib + ".init.slots", "10");
+            ag.put(lib + ".init.drives", "d0,d1");
+            ag.put(lib + ".init.label-prefix", "FOOT");
+            t0 = System.nanoTime();
+            agent = new ServiceProcess("device-agent", Ports.free(), ag, work.resolve("logs")).start();
+            agent.awaitReady(Duration.ofSeconds(180));
+            rows.add(footprintRow("device-agent", agent, (System.nanoTime() - t0) / 1_000_000));
+            Thread.sleep(quick ? 2000 : 10000);
+            for (Map<String, Object> row : rows) {
+                row.put("rss_idle_mib_after_10s", Proc.rssMiB((long) row.get("pid")));
+            }
+        } finally {
+            if (agent != null) {
+                agent.close();
+            }
+            if (inventory != null) {
+                inventory.close();
+            }
+            if (pg != null) {
+                pg.close();
+            }
+        }
+        f.put("services", rows);
+        f.put("jvm_options", "ServiceProcess: -Xmx384m -XX:+UseSerialGC, Quarkus fast-jar (JVM mode)");
+        f.put("start_up_note", "process start to /q/health/ready = 200, polled every 200 ms; reservation-service ready = Kafka Streams RUNNING");
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("description", "RSS (VmRSS) and start-up time to ready of each service, started one at a time");
+        s.put("goal", "report");
+        s.put("raw", f);
+        scenarios.put("footprint", s);
+    }
+
+    private Map<String, Object> footprintRow(String service, ServiceProcess p, long readyMs) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("service", service);
+        row.put("pid", p.pid());
+        row.put("start_to_ready_ms", readyMs);
+        row.put("rss_mib_at_ready", Proc.rssMiB(p.pid()));
+        log(service + ": ready in " + readyMs + " ms, RSS " + row.get("rss_mib_at_ready") + " MiB");
+        return row;
+    }
+
+    private void recordFootprintAfterLoad(String name) {
+        ServiceProcess p = instances.get(name);
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        Map<String, Object> s = (Map<String, Object>) scenarios.computeIfAbsent("footprint", k -> new LinkedHashMap<>());
+        Map<String, Object> after = (Map<String, Object>) s.computeIfAbsent("rss_after_load_mib", k -> new LinkedHashMap<>());
+        after.put(name, Proc.rssMiB(p.pid()));
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private Map<String, Object> scenario(String name, String description, String goal, Map<?, ?> latency, double throughput, String unit,
+            boolean pass) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("description", description);
+        s.put("goal", goal);
+        Map<String, Object> l = new LinkedHashMap<>();
+        if (latency != null) {
+            for (String k : List.of("count", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms")) {
+                if (latency.containsKey(k)) {
+                    l.put(k, latency.get(k));
+                }
+            }
+        }
+        s.put("latency", l);
+        s.put("throughput", Double.isNaN(throughput) ? null : Math.round(throughput * 10) / 10.0);
+        s.put("throughput_unit", unit);
+        s.put("pass", pass);
+        scenarios.remove(name);
+        scenarios.put(name, s);
+        s.put("run_at", Instant.now().toString());
+        log(name + ": " + l + " throughput " + s.get("throughput") + " " + unit + " -> " + (pass ? "PASS" : "MISS"));
+        return s;
+    }
+
+    private void writeReports() throws IOException {
+        Files.createDirectories(docs);
+        json.writeValue(docs.resolve("benchmarks.json").toFile(), report);
+        Files.writeString(docs.resolve("benchmarks.md"), Report.markdown(json.valueToTree(report)));
+        log("wrote " + docs.resolve("benchmarks.md") + " and benchmarks.json");
+    }
+
+    private Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nproc", sh("nproc"));
+        m.put("free_g", sh("free -g"));
+        m.put("cpu_model", sh("sh -c \"grep -m1 'model name' /proc/cpuinfo | cut -d: -f2\""));
+        m.put("kernel", sh("uname -r"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("load_average_at_start", sh("cat /proc/loadavg"));
+        m.put("note", "broker, service(s) and load generator share these cores; other agents' work may also run here");
+        return m;
+    }
+
+    private static String sh(String cmd) {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).stripTrailing();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return "?";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
+    }
+
+    /** The kafka-streams.* settings the service runs with (its application.properties), before overrides. */
+    private Map<String, String> serviceSettings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        Path props = root.resolve("reservation-service/src/main/resources/application.properties");
+        try (var in = Files.newBufferedReader(props)) {
+            Properties p = new Properties();
+            p.load(in);
+            p.stringPropertyNames().stream().filter(k -> k.startsWith("kafka-streams.") && !k.startsWith("%")).sorted()
+                    .forEach(k -> m.put(k, p.getProperty(k)));
+        } catch (IOException e) {
+            m.put("error", "cannot read " + props + ": " + e.getMessage());
+        }
+        m.put("(set by the harness) kafka-streams.client.id", "rs-a / rs-b (names the instance in each event's source)");
+        m.put("(set by the harness) drivebus.reservation.tick-interval", "250ms");
+        m.put("(JVM) ", "-Xmx384m -XX:+UseSerialGC (ServiceProcess)");
+        return m;
+    }
+
+    private int instancesAlive() {
+        return (int) instances.values().stream().filter(ServiceProcess::isAlive).count();
+    }
+
+    static double num(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void log(String s) {
+        System.out.println("bench: " + s);
+        System.out.flush();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+}

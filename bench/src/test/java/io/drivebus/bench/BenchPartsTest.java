@@ -1,0 +1,113 @@
+package io.drivebus.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drivebus.schemas.DrivebusError;
+import io.drivebus.schemas.Envelope;
+import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.Owner;
+import io.drivebus.schemas.device.DriveState;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.reservation.ReservationDenied;
+import io.drivebus.schemas.reservation.ReservationQueued;
+import io.drivebus.schemas.reservation.ReservationReady;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/** The harness' parts that need no broker: parsing answers, the synthetic status, summaries, the report. Nothing timed. */
+class BenchPartsTest {
+    private final MessageCodec codec = MessageCodec.get();
+    private final Owner owner = new Owner("job-1", "loadgen");
+
+    @Test
+    void readsTheFieldsOfAReadyEventAsTheCodecWroteThem() {
+        ReservationReady ready = new ReservationReady("lib-1", "res-9", owner, "d2", "/dev/nst2", 3, "LIB1S3", null, 17,
+                Instant.parse("2026-01-01T00:00:00Z"));
+        Answer a = Answer.parse(codec.encode(Envelope.of("reservation-service/rs-a", "req-5", ready)));
+        assertEquals("ready", a.type());
+        assertEquals("req-5", a.correlationId());
+        assertEquals("reservation-service/rs-a", a.source());
+        assertEquals("lib-1", a.library());
+        assertEquals("res-9", a.reservationId());
+        assertEquals("d2", a.drive());
+        assertEquals(17, a.token());
+    }
+
+    @Test
+    void readsTheReasonOfADenialAndThePositionOfAQueuedRequest() {
+        Answer d = Answer.parse(codec.encode(Envelope.of("rs", "req-1", new ReservationDenied("lib-1", null, owner,
+                DrivebusError.failed(ErrorReason.driveinuse, "busy")))));
+        assertEquals("denied", d.type());
+        assertEquals("driveinuse", d.errorReason());
+        Answer q = Answer.parse(codec.encode(Envelope.of("rs", "req-2", new ReservationQueued("lib-1", owner, 4))));
+        assertEquals(4, q.position());
+        assertNull(Answer.parse("not json".getBytes()));
+    }
+
+    @Test
+    void syntheticStatusIsValidAndHasEveryVolumeInItsDrive() {
+        SyntheticLibraries libs = new SyntheticLibraries(null, "thr", 2, 8, null);
+        LibraryStatus s = libs.status(libs.libraries.get(1), 42);
+        codec.encode(Envelope.of("bench", null, s)); // throws if it breaks the contract
+        assertEquals("thr-1", s.library());
+        assertEquals(8, s.drives().size());
+        s.drives().forEach(d -> assertEquals(DriveState.loaded, d.state()));
+        assertEquals(SyntheticLibraries.slotOfDrive(3), s.drives().get(3).sourceSlot());
+        assertEquals(60_000, s.heartbeatIntervalMs());
+    }
+
+    @Test
+    void poolLibrariesHaveAFullSlotOfThePoolSoAppendsWaitInsteadOfBeingRefused() {
+        SyntheticLibraries libs = new SyntheticLibraries(null, "con", 1, 4, "bench");
+        LibraryStatus s = libs.status("con-0", 1);
+        codec.encode(Envelope.of("bench", null, s));
+        assertTrue(s.slots().stream().anyMatch(sl -> "bench".equals(sl.pool()) && Boolean.TRUE.equals(sl.appendable())));
+        s.drives().forEach(d -> assertEquals("bench", d.pool()));
+    }
+
+    @Test
+    void summaryIsInMillisecondsFromMicroseconds() {
+        Histogram h = Stats.histogram();
+        for (int i = 1; i <= 100; i++) {
+            Stats.recordNanos(h, i * 1_000_000L);
+        }
+        Map<String, Object> s = Stats.summary(h);
+        assertEquals(100L, s.get("count"));
+        assertEquals(50.0, (double) s.get("p50_ms"), 0.1);
+        assertEquals(100.0, (double) s.get("max_ms"), 0.1);
+        assertTrue(((String) s.get("hdr_compressed_base64_us")).length() > 10);
+    }
+
+    @Test
+    void reportHasARowPerScenarioWithItsVerdict() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2", "free_g", "Mem: 7"));
+        Map<String, Object> sc = new LinkedHashMap<>();
+        sc.put("latency", Map.of("description", "open loop", "goal", "p50 ≤ 5 ms", "latency", Map.of("p50_ms", 12.5, "p99_ms", 30.0),
+                "throughput", 500.0, "throughput_unit", "grants/s", "pass", false));
+        sc.put("failover", Map.of("error", "boom"));
+        report.put("scenarios", sc);
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("| latency | open loop | p50 ≤ 5 ms | 12.50 |"), md);
+        assertTrue(md.contains("**miss**"), md);
+        assertTrue(md.contains("ERROR: boom"), md);
+        assertTrue(md.contains("nproc"), md);
+    }
+
+    @Test
+    void parsesOptions() {
+        Args a = new Args(new String[] {"open", "--rate", "250", "--validate", "--only=a,b"}, 1);
+        assertEquals(250, a.dbl("rate", 0), 0);
+        assertTrue(a.flag("validate"));
+        assertEquals("a,b", a.str("only", null));
+        assertEquals(List.of("rate", "validate", "only"), List.copyOf(a.all().keySet()));
+    }
+}
