@@ -35,7 +35,7 @@ public final class AccessPolicy {
         if (r instanceof ChangerRequest c && c.op() != ChangerOp.info && !p.has(Principal.CHANGER)) {
             return deny("principal " + p.name() + " may not " + c.op() + " a library (role " + Principal.CHANGER + ")");
         }
-        Owner owner = ownerOf(r);
+        Owner owner = r.requester();
         if (!p.actsFor(owner.site())) {
             return deny("principal " + p.name() + " may not act for owner " + owner);
         }
@@ -60,24 +60,5 @@ public final class AccessPolicy {
 
     private static Optional<DrivebusError> deny(String why) {
         return Optional.of(DrivebusError.failed(ErrorReason.unauthorized, why));
-    }
-
-    /** The owner a request is made for (a break's operator). */
-    public static Owner ownerOf(ReservationRequest r) {
-        if (r instanceof BreakRequest b) {
-            return b.operator();
-        }
-        if (r instanceof ReserveRequest x) {
-            return x.owner();
-        } else if (r instanceof ReserveSetRequest x) {
-            return x.owner();
-        } else if (r instanceof ReleaseRequest x) {
-            return x.owner();
-        } else if (r instanceof RenewRequest x) {
-            return x.owner();
-        } else if (r instanceof CancelRequest x) {
-            return x.owner();
-        }
-        return ((ChangerRequest) r).owner();
     }
 }

@@ -78,7 +78,7 @@ public final class ReservationCore {
     public List<Output> onRequest(Library lib, String requestId, ReservationRequest request, Instant now) {
         List<Output> out = new ArrayList<>();
         if (!lib.isKnown()) {
-            deny(out, lib, requestId, null, ownerOf(request),
+            deny(out, lib, requestId, null, request.requester(),
                     DrivebusError.fatal(ErrorReason.notfound, "unknown library '" + lib.id + "': no agent has reported it"));
             return out;
         }
@@ -662,22 +662,5 @@ public final class ReservationCore {
 
     String newId() {
         return ids.get();
-    }
-
-    private static Owner ownerOf(ReservationRequest r) {
-        if (r instanceof ReserveRequest x) {
-            return x.owner();
-        } else if (r instanceof ReserveSetRequest x) {
-            return x.owner();
-        } else if (r instanceof ReleaseRequest x) {
-            return x.owner();
-        } else if (r instanceof RenewRequest x) {
-            return x.owner();
-        } else if (r instanceof CancelRequest x) {
-            return x.owner();
-        } else if (r instanceof ChangerRequest x) {
-            return x.owner();
-        }
-        return ((BreakRequest) r).operator();
     }
 }

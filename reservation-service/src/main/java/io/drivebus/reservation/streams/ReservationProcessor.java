@@ -1,6 +1,5 @@
 package io.drivebus.reservation.streams;
 
-import io.drivebus.reservation.auth.AccessPolicy;
 import io.drivebus.reservation.auth.Principal;
 import io.drivebus.reservation.auth.Security;
 import io.drivebus.reservation.core.Library;
@@ -170,7 +169,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private boolean refuse(String topic, Record<String, byte[]> record, Envelope<? extends Payload> envelope, Library lib, String reason) {
         deadLetter(topic, record, reason);
         if (envelope.payload() instanceof ReservationRequest r) {
-            send(lib, List.of(new Output.Event(ids.get(), envelope.id(), new ReservationDenied(lib.id(), null, AccessPolicy.ownerOf(r),
+            send(lib, List.of(new Output.Event(ids.get(), envelope.id(), new ReservationDenied(lib.id(), null, r.requester(),
                     DrivebusError.failed(ErrorReason.unauthorized, reason)))), envelope.traceparent());
         }
         return false;
