@@ -79,7 +79,7 @@
     }).join('');
     const queue = (inv.queue || []).map(w => `<li data-request="${esc(w.requestId)}">#${w.position} ${owner(w.owner)} <span class="muted">waiting since ${esc(ago(w.queuedAt))}</span></li>`).join('');
     card.innerHTML = `<h2>${esc(inv.library)}</h2>
-      <div class="meta">${esc(inv.vendor || inv.driver || '')} on ${esc(inv.host || '?')} · status #${inv.statusSequence} ${esc(ago(inv.lastStatusAt))}</div>
+      <div class="meta">${esc(inv.vendor || inv.driver || '')} on ${esc(inv.host || '?')} · status #${inv.statusSequence} ${esc(ago(inv.lastStatusAt))}${inv.agentOnline ? '' : ' · <strong class="offline">agent offline: drives not granted</strong>'}</div>
       <h3>Drives</h3>
       <table class="drives"><thead><tr><th>drive</th><th>state</th><th>volume</th><th>holder</th><th>reservation</th><th>lease left</th><th>token</th></tr></thead>
       <tbody>${drives || '<tr><td colspan="7" class="muted">no drives</td></tr>'}</tbody></table>

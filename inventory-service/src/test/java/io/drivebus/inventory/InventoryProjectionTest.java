@@ -218,6 +218,21 @@ class InventoryProjectionTest {
     }
 
     @Test
+    void aLibraryWhoseAgentStopsHeartbeatingIsShownOffline() {
+        String lib = newLibrary();
+        // an agent that heartbeats every 200 ms and then falls silent
+        bus.publish(Topics.DEVICE_STATUS, new io.drivebus.schemas.device.LibraryStatus(lib, "host1", "vtape", "v", true,
+                List.of(emptyDrive()), fullSlots(2), 1, 200));
+        awaitInventory(lib, r -> r.body("statusSequence", is(1)));
+        awaitInventory(lib, r -> r.body("agentOnline", is(false)));
+        given().get("/api/libraries").then().statusCode(200).body("find { it.library == '" + lib + "' }.agentOnline", is(false));
+        // it comes back with its next status
+        bus.publish(Topics.DEVICE_STATUS, new io.drivebus.schemas.device.LibraryStatus(lib, "host1", "vtape", "v", true,
+                List.of(emptyDrive()), fullSlots(2), 2, 60_000));
+        awaitInventory(lib, r -> r.body("agentOnline", is(true)));
+    }
+
+    @Test
     void aStatusWithAnOlderSequenceIsIgnored() {
         String lib = newLibrary();
         bus.publish(Topics.DEVICE_STATUS, status(lib, 5, "v5", List.of(emptyDrive()), fullSlots(3)));

@@ -102,7 +102,7 @@ public class LibraryResource {
                 .collect(Collectors.toMap(r -> r.slot, Function.identity(), (a, b) -> latest.compare(a, b) >= 0 ? a : b));
         Map<String, Reservation> byDrive = active.stream().filter(r -> r.driveId != null)
                 .collect(Collectors.toMap(r -> r.driveId, Function.identity(), (a, b) -> latest.compare(a, b) >= 0 ? a : b));
-        return new Inventory(l.id, l.host, l.driver, l.vendor, l.fastSearch, l.statusSequence, l.lastStatusAt,
+        return new Inventory(l.id, l.host, l.driver, l.vendor, l.fastSearch, l.statusSequence, l.lastStatusAt, Views.agentOnline(l, Instant.now()),
                 slots.stream().map(sl -> SlotView.of(sl, bySlot.get(sl.slot))).toList(),
                 drives.stream().map(d -> DriveView.of(d, byDrive.get(d.driveId))).toList(), queue);
     }

@@ -12,16 +12,31 @@ import java.util.List;
 public final class Views {
 
     public record LibrarySummary(String library, String host, String driver, String vendor, boolean fastSearch,
-            long statusSequence, Instant lastStatusAt, Long heartbeatIntervalMs, long drives, long slots,
+            long statusSequence, Instant lastStatusAt, Long heartbeatIntervalMs, boolean agentOnline, long drives, long slots,
             long activeReservations) {
         static LibrarySummary of(Library l, long drives, long slots, long active) {
             return new LibrarySummary(l.id, l.host, l.driver, l.vendor, l.fastSearch, l.statusSequence, l.lastStatusAt,
-                    l.heartbeatIntervalMs, drives, slots, active);
+                    l.heartbeatIntervalMs, Views.agentOnline(l, Instant.now()), drives, slots, active);
         }
     }
 
+    /**
+     * {@code agentOnline} false: the library's agent missed three heartbeats, so its drives are offline — the same rule
+     * by which the reservation-service stops granting them.
+     */
     public record Inventory(String library, String host, String driver, String vendor, boolean fastSearch, long statusSequence,
-            Instant lastStatusAt, List<SlotView> slots, List<DriveView> drives, List<WaiterView> queue) {
+            Instant lastStatusAt, boolean agentOnline, List<SlotView> slots, List<DriveView> drives, List<WaiterView> queue) {
+    }
+
+    /** Missed heartbeats after which an agent is taken as gone (as the reservation-service does). */
+    static final int MISSED_HEARTBEATS_OFFLINE = 3;
+
+    static boolean agentOnline(Library l, Instant now) {
+        if (l.lastStatusAt == null) {
+            return false;
+        }
+        long interval = l.heartbeatIntervalMs == null ? 1 : Math.max(1, l.heartbeatIntervalMs);
+        return !l.lastStatusAt.plusMillis(interval * MISSED_HEARTBEATS_OFFLINE).isBefore(now);
     }
 
     /** A request waiting for a drive of the library, as the reservation-service last told its position. */
