@@ -2,7 +2,6 @@ package io.drivebus.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,10 +22,6 @@ import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.stack.LocalStack;
 import io.drivebus.stack.ServiceProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,13 +50,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientCliIT {
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = Inventory.JSON;
     static final String[] VERBS = {"reserve", "hold", "release", "renew", "cancel", "status", "inventory", "slot", "label", "current",
             "next", "reset", "eject", "update", "move", "show"};
 
     static Path dir;
     static LocalStack stack;
+    static Inventory inventory;
     static DrivebusClient client;
 
     record Run(int code, String out, String err) {
@@ -74,6 +69,7 @@ class ClientCliIT {
     static void up() throws IOException {
         dir = Files.createTempDirectory("drivebus-cli");
         stack = LocalStack.start(LocalStack.Options.forTests(dir), m -> System.out.println("stack: " + m));
+        inventory = new Inventory(stack, WAIT);
         client = DrivebusClient.connect(ClientConfig.of(stack.bootstrap()).withSource("client-cli-it"));
         awaitInventory(inv -> inv.path("slots").size() == 10);
     }
@@ -108,7 +104,7 @@ class ClientCliIT {
         String drive = res.path("drive").asText();
 
         // status of the reservation (inventory REST), human and JSON
-        awaitInventory(i -> slot(i, 3).path("reserved").asBoolean());
+        awaitInventory(i -> Inventory.slot(i, 3).path("reserved").asBoolean());
         Run st = drivebus("status", "--reservation", id);
         assertEquals(0, st.code(), st.err());
         assertTrue(st.out().startsWith("reservation " + id + ": "), st.out());
@@ -156,7 +152,7 @@ class ClientCliIT {
         Run rel = drivebus("release", "--library", "demo", "--reservation", id, "--owner", "cli-a", "--site", "h1");
         assertEquals(0, rel.code(), rel.err());
         assertTrue(rel.out().startsWith("released reservation " + id + " (drive " + drive), rel.out());
-        awaitInventory(i -> !slot(i, 3).path("reserved").asBoolean());
+        awaitInventory(i -> !Inventory.slot(i, 3).path("reserved").asBoolean());
         JsonNode ended = awaitReservation(id, x -> !x.path("active").asBoolean());
         assertEquals("released", ended.path("state").asText(), ended.toString());
 
@@ -205,7 +201,7 @@ class ClientCliIT {
         Run eject = drivebus("eject", "--library", "demo", "--drive", held.path("drive").asText());
         assertEquals(0, eject.code(), eject.err());
         assertEquals("drive " + held.path("drive").asText() + " is empty, volume back in slot 7", eject.out().strip());
-        awaitInventory(i -> "FULL".equals(slot(i, 7).path("state").asText()));
+        awaitInventory(i -> "FULL".equals(Inventory.slot(i, 7).path("state").asText()));
 
         // update without motion: N=LABEL; a bad spec is invalid (8)
         Run upd = drivebus("update", "--library", "demo", "9=DEMO009", "--json");
@@ -273,7 +269,7 @@ class ClientCliIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(128 + 9, p.exitValue(), "128 + SIGKILL");
         assertEquals("released", awaitReservation(id, x -> !x.path("active").asBoolean()).path("state").asText());
-        awaitInventory(i -> !slot(i, 6).path("reserved").asBoolean());
+        awaitInventory(i -> !Inventory.slot(i, 6).path("reserved").asBoolean());
     }
 
     @Test
@@ -341,7 +337,7 @@ class ClientCliIT {
             assertEquals("DEMO003", got.path("label").asText());
             client.release("demo", got.path("reservationId").asText(), new Owner("cli-w", ClientConfig.localHostName()), WAIT);
         }
-        awaitInventory(i -> !slot(i, 1).path("reserved").asBoolean() && !slot(i, 2).path("reserved").asBoolean());
+        awaitInventory(i -> !Inventory.slot(i, 1).path("reserved").asBoolean() && !Inventory.slot(i, 2).path("reserved").asBoolean());
 
         // the library's changer call
         assertEquals(10, client.changer(ChangerRequest.of("demo", a, ChangerOp.info), WAIT).numSlots());
@@ -439,47 +435,11 @@ class ClientCliIT {
     }
 
     static JsonNode awaitReservation(String id, Predicate<JsonNode> condition) {
-        return await("/api/reservations/" + id, condition);
+        return inventory.await("/api/reservations/" + id, condition);
     }
 
     static JsonNode awaitInventory(Predicate<JsonNode> condition) {
-        return await("/api/libraries/demo/inventory", condition);
+        return inventory.awaitLibrary("demo", condition);
     }
 
-    static JsonNode await(String path, Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.inventoryUrl() + path)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    last = JSON.readTree(r.body());
-                    if (condition.test(last)) {
-                        return last;
-                    }
-                }
-                Thread.sleep(100);
-            } catch (IOException e) {
-                // not up yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("condition not met on " + path + ": " + last);
-    }
-
-    static JsonNode slot(JsonNode inv, int n) {
-        for (JsonNode s : inv.path("slots")) {
-            if (s.path("slot").asInt() == n) {
-                return s;
-            }
-        }
-        return JSON.missingNode();
-    }
-
-    static {
-        assertNotNull(JSON);
-    }
 }

@@ -62,6 +62,19 @@ final class EventHistory {
         return h;
     }
 
+    /**
+     * DESIGN.md's invariants 1-3 on the committed history of the events and commands topics: every reserve in
+     * {@code requestIds} answered exactly once, no drive or volume granted twice, tokens per drive never going back.
+     */
+    static void assertInvariants(String bootstrap, Set<String> requestIds) {
+        EventHistory events = read(bootstrap, io.drivebus.schemas.Topics.RESERVATION_EVENTS);
+        EventHistory commands = read(bootstrap, io.drivebus.schemas.Topics.DEVICE_COMMANDS);
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.requestsAnsweredExactlyOnce(requestIds));
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.noDoubleGrant());
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.tokensIncreasePerDrive());
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), commands.tokensIncreasePerDrive());
+    }
+
     /** Invariant 2: every request got exactly one final answer (ready, denied, expired, cancelled, or an immediate grant). */
     List<String> requestsAnsweredExactlyOnce(Set<String> requestIds) {
         Map<String, Integer> finals = new HashMap<>();

@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
-import io.drivebus.client.DrivebusException;
-import io.drivebus.client.Reservation;
-import io.drivebus.schemas.Owner;
-import io.drivebus.schemas.Topics;
-import io.drivebus.schemas.reservation.ReserveRequest;
 import io.drivebus.stack.LocalStack;
 import io.drivebus.stack.Ports;
 import io.drivebus.stack.ServiceProcess;
@@ -17,17 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,63 +42,20 @@ class FailoverIT {
     }
 
     private void run(LocalStack stack, DrivebusClient client, List<ServiceProcess> instances) throws Exception {
-        {
-
-            Set<String> requestIds = ConcurrentHashMap.newKeySet();
-            List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger cycles = new AtomicInteger();
-            ExecutorService workers = Executors.newFixedThreadPool(4);
-            List<Future<?>> running = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                Owner owner = new Owner("job-" + w, "failover");
-                running.add(workers.submit(() -> {
-                    while (!stop.get()) {
-                        int slot = 1 + ThreadLocalRandom.current().nextInt(10);
-                        ReserveRequest req = new ReserveRequest("demo", owner, null, slot, null, null, null, null, null, null, null, null,
-                                null, 60_000L, 120_000L);
-                        try {
-                            Reservation r = client.reserve(req, ANSWER);
-                            requestIds.add(r.requestId());
-                            client.release("demo", r.reservationId(), owner, ANSWER);
-                            cycles.incrementAndGet();
-                        } catch (DrivebusException e) {
-                            if (e.requestId() != null) {
-                                requestIds.add(e.requestId());
-                            }
-                            if (e instanceof io.drivebus.client.DrivebusTimeoutException) {
-                                failures.add("no answer within " + ANSWER + " to " + e.requestId());
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (int k = 0; k < KILLS; k++) {
-                Thread.sleep(4_000);
-                ServiceProcess victim = instances.get(k % 2);
-                int before = cycles.get();
-                System.out.println("failover: kill -9 " + victim + " (pid " + victim.pid() + ") after " + before + " cycles");
-                victim.kill();
-                Thread.sleep(2_000);
-                victim.start().awaitReady(Duration.ofSeconds(120));
-            }
+        ReserveReleaseLoad load = new ReserveReleaseLoad(client, 4, "failover", ANSWER, 120_000L);
+        for (int k = 0; k < KILLS; k++) {
             Thread.sleep(4_000);
-            stop.set(true);
-            for (Future<?> f : running) {
-                f.get(3, TimeUnit.MINUTES);
-            }
-            workers.shutdown();
-            System.out.println("failover: " + cycles.get() + " reserve/release cycles, " + requestIds.size() + " reserve requests");
-            assertTrue(cycles.get() > 20, "the load went on: " + cycles.get());
-            assertEquals(List.of(), failures);
-
-            EventHistory events = EventHistory.read(stack.bootstrap(), Topics.RESERVATION_EVENTS);
-            EventHistory commands = EventHistory.read(stack.bootstrap(), Topics.DEVICE_COMMANDS);
-            assertEquals(List.of(), events.requestsAnsweredExactlyOnce(requestIds));
-            assertEquals(List.of(), events.noDoubleGrant());
-            assertEquals(List.of(), events.tokensIncreasePerDrive());
-            assertEquals(List.of(), commands.tokensIncreasePerDrive());
+            ServiceProcess victim = instances.get(k % 2);
+            System.out.println("failover: kill -9 " + victim + " (pid " + victim.pid() + ") after " + load.cycles() + " cycles");
+            victim.kill();
+            Thread.sleep(2_000);
+            victim.start().awaitReady(Duration.ofSeconds(120));
         }
+        Thread.sleep(4_000);
+        load.stop();
+        System.out.println("failover: " + load.cycles() + " reserve/release cycles, " + load.requestIds().size() + " reserve requests");
+        assertTrue(load.cycles() > 20, "the load went on: " + load.cycles());
+        assertEquals(List.of(), load.unanswered(), "every request answered within " + ANSWER);
+        EventHistory.assertInvariants(stack.bootstrap(), load.requestIds());
     }
 }

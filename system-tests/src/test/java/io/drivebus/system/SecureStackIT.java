@@ -61,9 +61,8 @@ class SecureStackIT {
                 assertEquals(ErrorReason.unauthorized, refused.reason());
             }
             // the inventory-service projected it over its own authenticated consumers
-            WalkingSkeletonIT.stack = stack;
-            WalkingSkeletonIT.awaitInventory(inv -> WalkingSkeletonIT.drive(inv, "d0").path("label").asText().equals("DEMO002")
-                    || WalkingSkeletonIT.drive(inv, "d1").path("label").asText().equals("DEMO002"));
+            new Inventory(stack, Duration.ofSeconds(30)).awaitLibrary("demo", inv -> Inventory.drive(inv, "d0").path("label").asText()
+                    .equals("DEMO002") || Inventory.drive(inv, "d1").path("label").asText().equals("DEMO002"));
 
             // a wrong password is refused by SCRAM
             Map<String, String> wrong = new java.util.HashMap<>(stack.clientProperties("backup-client"));
@@ -75,8 +74,6 @@ class SecureStackIT {
             // TLS without credentials, and plaintext, get nothing at all
             assertThrows(Exception.class, () -> listTopics(stack.bootstrap(), tlsOnly(stack)));
             assertThrows(Exception.class, () -> listTopics(stack.bootstrap(), Map.of()));
-        } finally {
-            WalkingSkeletonIT.stack = null;
         }
     }
 

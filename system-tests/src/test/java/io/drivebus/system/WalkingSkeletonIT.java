@@ -18,15 +18,10 @@ import io.drivebus.schemas.reservation.ReserveRequest;
 import io.drivebus.stack.LocalStack;
 import io.drivebus.stack.ServiceProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -43,10 +38,10 @@ class WalkingSkeletonIT {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final Owner JOB = new Owner("nightly-full", "backup1");
     static final Owner OTHER = new Owner("restore-17", "backup2");
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = Inventory.JSON;
 
     static LocalStack stack;
+    static Inventory inventory;
     static DrivebusClient client;
     static Reservation held;
 
@@ -54,9 +49,10 @@ class WalkingSkeletonIT {
     static void up() throws IOException {
         Path dir = Files.createTempDirectory("drivebus-system");
         stack = LocalStack.start(LocalStack.Options.forTests(dir), m -> System.out.println("stack: " + m));
+        inventory = new Inventory(stack, WAIT);
         client = DrivebusClient.connect(ClientConfig.of(stack.bootstrap()).withSource("system-test"));
         // the agent's first status must have reached the inventory before the path starts
-        awaitInventory(inv -> inv.path("slots").size() == 10);
+        inventory.awaitLibrary("demo", inv -> inv.path("slots").size() == 10);
     }
 
     @AfterAll
@@ -81,10 +77,10 @@ class WalkingSkeletonIT {
         String inDrive = readTree(Path.of(held.devicePath()));
         assertTrue(inDrive.contains("DEMO003"), "drive directory holds the volume: " + inDrive);
 
-        JsonNode inv = awaitInventory(i -> slot(i, 3).path("reserved").asBoolean()
-                && held.label().equals(drive(i, held.drive()).path("label").asText()));
-        assertEquals(JOB.key(), slot(inv, 3).path("holder").path("key").asText());
-        JsonNode d = drive(inv, held.drive());
+        JsonNode inv = inventory.awaitLibrary("demo", i -> Inventory.slot(i, 3).path("reserved").asBoolean()
+                && held.label().equals(Inventory.drive(i, held.drive()).path("label").asText()));
+        assertEquals(JOB.key(), Inventory.slot(inv, 3).path("holder").path("key").asText());
+        JsonNode d = Inventory.drive(inv, held.drive());
         assertEquals("loaded", d.path("state").asText());
         assertEquals(held.token(), d.path("reservation").path("token").asLong());
     }
@@ -108,8 +104,8 @@ class WalkingSkeletonIT {
                 () -> client.release("demo", held.reservationId(), OTHER, WAIT));
         assertEquals(ErrorReason.unauthorized, e.reason());
         client.release(held);
-        JsonNode inv = awaitInventory(i -> !slot(i, 3).path("reserved").asBoolean());
-        assertTrue(drive(inv, held.drive()).path("reservation").isNull() || drive(inv, held.drive()).path("reservation").isMissingNode());
+        JsonNode inv = inventory.awaitLibrary("demo", i -> !Inventory.slot(i, 3).path("reserved").asBoolean());
+        assertTrue(Inventory.drive(inv, held.drive()).path("reservation").isNull() || Inventory.drive(inv, held.drive()).path("reservation").isMissingNode());
     }
 
     @Test
@@ -136,48 +132,6 @@ class WalkingSkeletonIT {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    static JsonNode awaitInventory(Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.inventoryUrl() + "/api/libraries/demo/inventory"))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    last = JSON.readTree(r.body());
-                    if (condition.test(last)) {
-                        return last;
-                    }
-                }
-                Thread.sleep(100);
-            } catch (IOException e) {
-                // not up yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("inventory did not reach the expected state; last: " + last);
-    }
-
-    static JsonNode slot(JsonNode inv, int n) {
-        for (JsonNode s : inv.path("slots")) {
-            if (s.path("slot").asInt() == n) {
-                return s;
-            }
-        }
-        throw new AssertionError("no slot " + n + " in " + inv);
-    }
-
-    static JsonNode drive(JsonNode inv, String id) {
-        for (JsonNode d : inv.path("drives")) {
-            if (id.equals(d.path("id").asText())) {
-                return d;
-            }
-        }
-        throw new AssertionError("no drive " + id + " in " + inv);
-    }
 
     static String readTree(Path dir) throws IOException {
         StringBuilder sb = new StringBuilder();
