@@ -65,7 +65,8 @@ class SchemaContractTest {
                 org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.device.DriveStatus.class, "driveStatus"),
                 org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.device.SlotStatus.class, "slotStatus"),
                 org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.DeviceWant.class, "deviceWant"),
-                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.SetMember.class, "setMember"));
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.SetMember.class, "setMember"),
+                org.junit.jupiter.params.provider.Arguments.of(io.drivebus.schemas.reservation.RecordedLabel.class, "recordedLabel"));
     }
 
     @ParameterizedTest

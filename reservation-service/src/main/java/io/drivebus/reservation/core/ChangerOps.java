@@ -12,6 +12,7 @@ import io.drivebus.schemas.device.SlotState;
 import io.drivebus.schemas.reservation.ChangerOp;
 import io.drivebus.schemas.reservation.ChangerRequest;
 import io.drivebus.schemas.reservation.ChangerResult;
+import io.drivebus.schemas.reservation.RecordedLabel;
 import java.time.Instant;
 import java.util.List;
 
@@ -160,6 +161,11 @@ final class ChangerOps {
 
     void done(List<Output> out, Library lib, String requestId, Owner owner, ChangerOp op, List<Integer> slots, String drive) {
         core.emit(out, lib, requestId, new ChangerResult(lib.id, owner, op, lib.currentSlot, lib.numSlots(), lib.vendor, lib.fastSearch, slots,
-                drive));
+                drive, recordedLabels(lib)));
+    }
+
+    private static List<RecordedLabel> recordedLabels(Library lib) {
+        return lib.labelOverrides.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .map(e -> new RecordedLabel(e.getKey(), e.getValue())).toList();
     }
 }

@@ -25,6 +25,7 @@ import io.drivebus.schemas.device.SlotStatus;
 import io.drivebus.schemas.reservation.ChangerOp;
 import io.drivebus.schemas.reservation.ChangerRequest;
 import io.drivebus.schemas.reservation.ChangerResult;
+import io.drivebus.schemas.reservation.RecordedLabel;
 import io.drivebus.schemas.reservation.ReservationGranted;
 import io.drivebus.schemas.reservation.ReserveRequest;
 import java.time.Instant;
@@ -116,11 +117,14 @@ class ChangerOpsTest {
 
         List<Output> rec = op("u1", ChangerOp.update, null, "2=TAPE42", null, null);
         assertEquals(List.of(2), event(rec, 0, ChangerResult.class).slots());
+        assertEquals(List.of(new RecordedLabel(2, "TAPE42")), event(rec, 0, ChangerResult.class).recordedLabels(),
+                "the inventory learns the recorded label from the result");
         assertTrue(rec.stream().noneMatch(o -> o instanceof Output.Command), "no robot motion");
         assertEquals(2, event(core.onRequest(lib, "b", ReserveRequest.byLabel("lib1", ALICE, "TAPE42"), T0), 0,
                 ReservationGranted.class).slot());
 
-        event(op("u2", ChangerOp.update, null, "1=", null, null), 0, ChangerResult.class);
+        assertEquals(List.of(new RecordedLabel(1, ""), new RecordedLabel(2, "TAPE42")),
+                event(op("u2", ChangerOp.update, null, "1=", null, null), 0, ChangerResult.class).recordedLabels());
         // a later heartbeat from the agent does not bring the forgotten label back; only a rescan does
         core.onStatus(lib, new LibraryStatus("lib1", "h1", "mtx", "t", false, List.of(empty("d0")), slots, 3, 5000), T0);
         assertEquals(ErrorReason.notfound, denial(core.onRequest(lib, "c", ReserveRequest.byLabel("lib1", BOB, "VOL001"), T0)).reason());
@@ -129,6 +133,7 @@ class ChangerOpsTest {
         List<Output> answered = core.onDeviceResult(lib, scan.commandId(), done(scan), T0);
         assertEquals(List.of(1), event(answered, 0, ChangerResult.class).slots());
         assertEquals("VOL001", lib.labelOf(lib.slots.get(1)), "rescanned: the agent's label again");
+        assertEquals(List.of(new RecordedLabel(2, "TAPE42")), event(answered, 0, ChangerResult.class).recordedLabels());
     }
 
     @Test
