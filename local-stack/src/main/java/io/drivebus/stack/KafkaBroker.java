@@ -122,7 +122,9 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        // with ACLs enforced, the controller must know the broker as a principal (see BrokerSecurity)
+        String controller = security != null && security.acls() ? "SASL_PLAINTEXT" : "PLAINTEXT";
+        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:" + controller);
         p.setProperty("inter.broker.listener.name", listener);
         if (security != null) {
             security.brokerProperties().forEach(p::setProperty);
