@@ -25,7 +25,7 @@
     return h > 48 ? `${Math.floor(h / 24)}d` : h > 0 ? `${h}h ${m}m` : `${m}m ${String(s).padStart(2, '0')}s`;
   };
 
-  async function getJson(url) {
+  async function fetchJson(url) {
     const r = await fetch(url, {headers: {Accept: 'application/json'}});
     if (!r.ok) {
       const p = await r.json().catch(() => ({}));
@@ -33,7 +33,18 @@
       e.status = r.status;
       throw e;
     }
-    return r.json();
+    return r;
+  }
+  const getJson = async url => (await fetchJson(url)).json();
+  // lists are paged: follow Link rel="next" to the end
+  async function getAll(url) {
+    const items = [];
+    for (let next = url; next;) {
+      const r = await fetchJson(next);
+      items.push(...await r.json());
+      next = (/<([^>]+)>\s*;\s*rel="next"/.exec(r.headers.get('Link') || '') || [])[1];
+    }
+    return items;
   }
 
   function libraryCard(id) {
@@ -71,15 +82,16 @@
       const out = s.state === 'EMPTY' ? outIn.get(s.slot) : null;
       const label = s.label ? esc(s.label) : out ? `<span class="muted" title="${esc(out.label)} is in drive ${esc(out.id)}">in ${esc(out.id)}</span>`
           : `<span class="muted">${esc(s.state.toLowerCase())}</span>`;
-      return `<div class="slot ${esc(s.state)}${s.reserved ? ' reserved' : ''}" data-slot="${s.slot}" title="${esc(s.barcode || '')}">
-        <span class="n">${s.slot}${s.importExport ? ' · i/e' : ''}</span>
+      const tip = [s.barcode, s.labelSource === 'operator' ? 'label recorded by an operator' : ''].filter(Boolean).join(' · ');
+      return `<div class="slot ${esc(s.state)}${s.reserved ? ' reserved' : ''}${s.current ? ' current' : ''}${s.labelSource === 'operator' ? ' recorded' : ''}" data-slot="${s.slot}" title="${esc(tip)}">
+        <span class="n">${s.slot}${s.importExport ? ' · i/e' : ''}${s.current ? ' · current' : ''}</span>
         <span class="label">${label}</span>
         ${s.reserved ? `<span class="holder">${owner(s.holder)}</span>` : ''}
       </div>`;
     }).join('');
     const queue = (inv.queue || []).map(w => `<li data-request="${esc(w.requestId)}">#${w.position} ${owner(w.owner)} <span class="muted">waiting since ${esc(ago(w.queuedAt))}</span></li>`).join('');
     card.innerHTML = `<h2>${esc(inv.library)}</h2>
-      <div class="meta">${esc(inv.vendor || inv.driver || '')} on ${esc(inv.host || '?')} · status #${inv.statusSequence} ${esc(ago(inv.lastStatusAt))}${inv.agentOnline ? '' : ' · <strong class="offline">agent offline: drives not granted</strong>'}</div>
+      <div class="meta">${esc(inv.vendor || inv.driver || '')} on ${esc(inv.host || '?')}${inv.numSlots != null ? ` · ${inv.numSlots} slots, current ${inv.currentSlot}` : ''} · status #${inv.statusSequence} ${esc(ago(inv.lastStatusAt))}${inv.agentOnline ? '' : ' · <strong class="offline">agent offline: drives not granted</strong>'}</div>
       <h3>Drives</h3>
       <table class="drives"><thead><tr><th>drive</th><th>state</th><th>volume</th><th>holder</th><th>reservation</th><th>lease left</th><th>token</th></tr></thead>
       <tbody>${drives || '<tr><td colspan="7" class="muted">no drives</td></tr>'}</tbody></table>
@@ -115,7 +127,7 @@
 
   async function loadAll() {
     try {
-      const libs = (await getJson('/api/libraries')).filter(l => shown(l.library));
+      const libs = (await getAll('/api/libraries?limit=1000')).filter(l => shown(l.library));
       if (libs.length === 0) $('#libraries').innerHTML = '<p class="empty">No library has reported yet.</p>';
       await Promise.all(libs.map(l => loadLibrary(l.library)));
     } catch (e) {
@@ -191,7 +203,10 @@
           ? `in drive <b>${esc(l.drive)}</b> of <b>${esc(l.library)}</b> (${esc(l.devicePath)}, from slot ${l.slot ?? '?'})`
           : `in slot <b>${l.slot}</b> of <b>${esc(l.library)}</b>`} <span class="muted">${esc(l.barcode || '')}</span></li>`).join('');
       const held = v.reservations.map(r => `<li>held by ${owner(r.owner)} — ${esc(r.state)} on ${esc(r.drive)}, lease ${esc(left(r.leaseExpiresAt))}</li>`).join('');
-      out.innerHTML = `<b>${esc(v.label)}</b><ul>${at || '<li class="muted">not in any slot or drive</li>'}${held}</ul>`;
+      const history = await getJson(`/api/volumes/${encodeURIComponent(label)}/history?limit=5`).catch(() => []);
+      const story = history.map(h => `<li class="muted">${esc(ago(h.occurredAt))}: ${esc(h.type)} in ${esc(h.library)}${h.drive ? ` on ${esc(h.drive)}` : ''}</li>`).join('');
+      out.innerHTML = `<b>${esc(v.label)}</b><ul>${at || '<li class="muted">not in any slot or drive</li>'}${held}</ul>`
+          + (story ? `<div class="history">latest events<ul>${story}</ul></div>` : '');
     } catch (e) {
       out.innerHTML = `<b>${esc(label)}</b>: <span class="muted">${esc(e.message)}</span>`;
     }

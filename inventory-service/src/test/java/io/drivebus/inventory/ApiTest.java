@@ -44,6 +44,14 @@ class ApiTest {
     @Test
     void openApiDescribesTheInventory() {
         given().get("/q/openapi?format=json").then().statusCode(200)
-                .body("paths", org.hamcrest.Matchers.hasKey("/api/libraries/{id}/inventory"));
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/libraries/{id}/inventory"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/libraries/{id}/drives/{drive}/history"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/volumes/{label}/history"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/api/jobs/{job}/history"))
+                // the one paging scheme is described where it applies
+                .body("paths.'/api/reservations'.get.parameters.name", org.hamcrest.Matchers.hasItems("limit", "after", "pending", "job", "site"))
+                .body("paths.'/api/libraries'.get.parameters.name", org.hamcrest.Matchers.hasItems("limit", "after"))
+                .body("paths.'/api/libraries'.get.responses.'200'.headers", org.hamcrest.Matchers.hasKey("Link"))
+                .body("paths.'/api/libraries'.get.parameters.find { it.name == 'limit' }.schema.type", is("integer"));
     }
 }

@@ -57,7 +57,13 @@ class IndexTest {
             st.execute("INSERT INTO " + SCHEMA + ".waiter (request_id, library_id, owner_key, owner_site, position, queued_at, updated_at, "
                     + "ended_at) SELECT 'q' || g, 'lib' || (g % 100 + 1), 'job' || g, 's', g / 100 + 1, now(), now(), "
                     + "CASE WHEN g % 20 = 0 THEN NULL ELSE now() END FROM generate_series(1, 20000) g");
-            for (String t : new String[] { "library", "drive", "slot", "reservation", "event_history", "waiter" }) {
+            st.execute("INSERT INTO " + SCHEMA + ".event_subject (event_seq, event_id, library_id, kind, name) SELECT id, event_id, library_id, "
+                    + "k.kind, CASE k.kind WHEN 'drive' THEN drive_id WHEN 'volume' THEN 'VOL' || lpad((id % 50000)::text, 6, '0') "
+                    + "ELSE 'job' || (id % 500) END FROM " + SCHEMA + ".event_history, (VALUES ('drive'), ('volume'), ('job')) k (kind)");
+            st.execute("INSERT INTO " + SCHEMA + ".recorded_label (library_id, slot, label) SELECT 'lib' || (g % 100 + 1), g / 100 + 1, "
+                    + "'OP' || lpad(g::text, 6, '0') FROM generate_series(0, 4999) g");
+            for (String t : new String[] { "library", "drive", "slot", "reservation", "event_history", "waiter", "event_subject",
+                    "recorded_label" }) {
                 st.execute("ANALYZE " + SCHEMA + "." + t);
             }
         }
@@ -112,5 +118,22 @@ class IndexTest {
         assertIndexed("SELECT * FROM reservation ORDER BY created_at DESC, id LIMIT 25", "reservation_created_idx");
         assertIndexed("SELECT * FROM reservation WHERE library_id = 'lib42' ORDER BY created_at DESC, id LIMIT 25",
                 "reservation_library_created_idx");
+    }
+
+    @Test
+    void historiesPagesAndFiltersAreIndexScans() throws SQLException {
+        String history = "SELECT h.id, h.event_id FROM event_subject s JOIN event_history h ON h.id = s.event_seq WHERE s.kind = '%s' "
+                + "AND s.name = '%s'%s AND s.event_seq < 90000 ORDER BY s.event_seq DESC LIMIT 101";
+        assertIndexed(String.format(history, "drive", "d3", " AND s.library_id = 'lib42'"), "event_subject_library_idx");
+        assertIndexed(String.format(history, "volume", "VOL001234", ""), "event_subject_name_idx");
+        assertIndexed(String.format(history, "job", "job7", ""), "event_subject_name_idx");
+        assertIndexed("SELECT id FROM event_history WHERE library_id = 'lib42' AND id < 50000 ORDER BY id DESC LIMIT 101",
+                "event_history_library_seq_idx");
+        assertIndexed("SELECT * FROM reservation WHERE job = 'job7' ORDER BY created_at DESC, id LIMIT 101", "reservation_job_created_idx");
+        assertIndexed("SELECT * FROM reservation WHERE owner_site = 'site3' AND (created_at < now() - interval '1 day' OR "
+                + "(created_at = now() - interval '1 day' AND id > 'r9')) ORDER BY created_at DESC, id LIMIT 101", "reservation_site_created_idx");
+        assertIndexed("SELECT * FROM waiter WHERE ended_at IS NULL ORDER BY queued_at DESC, request_id LIMIT 101", "waiter_pending_idx");
+        assertIndexed("SELECT library_id, slot FROM recorded_label WHERE label = 'OP001234' AND label <> ''", "recorded_label_label_idx");
+        assertIndexed("SELECT slot, label FROM recorded_label WHERE library_id = 'lib42'", "recorded_label_pkey");
     }
 }

@@ -44,7 +44,10 @@ class RebuildTest {
 
     /** Per table, the columns that are state (not the database's own bookkeeping: serial ids, processing times). */
     static final Map<String, String> STATE = Map.of(
-            "library", "id, host, driver, vendor, fast_search, heartbeat_interval_ms, status_sequence, last_status_at",
+            "library", "id, host, driver, vendor, fast_search, heartbeat_interval_ms, status_sequence, last_status_at, current_slot, "
+                    + "num_slots, changer_at",
+            "recorded_label", "library_id, slot, label",
+            "event_subject", "event_id, library_id, kind, name",
             "drive", "library_id, drive_id, device_path, state, media_type, label, barcode, source_slot, error, highest_token, state_at",
             "slot", "library_id, slot, state, label, barcode, import_export, state_at",
             "reservation", "id, library_id, owner_key, owner_site, job, drive_id, host, device_path, slot, label, barcode, token, state, "
@@ -71,6 +74,9 @@ class RebuildTest {
                     null, ExpiryKind.wait)));
             bus.publish(Topics.DEVICE_EVENTS, new DeviceCommandResult(lib, "c-r", "host1", "d0", DeviceAction.load, 3,
                     CommandOutcome.done, null, 2, "VOL002", "VOL002L8", "ra-" + lib));
+            bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("rs", "req-u", new io.drivebus.schemas.reservation.ChangerResult(lib, owner,
+                    io.drivebus.schemas.reservation.ChangerOp.update, 3, 4, "v", true, List.of(4), null,
+                    List.of(new io.drivebus.schemas.reservation.RecordedLabel(4, "OP004")))));
             Envelope<?> last = bus.publish(Topics.RESERVATION_EVENTS, new ReservationReleased(lib, "ra-" + lib, owner, "d0", 3));
             await().atMost(Duration.ofSeconds(30)).until(() -> Bus.processed(last.id()));
         }
@@ -89,6 +95,8 @@ class RebuildTest {
         // and the replay really built something
         assertTrue(Bus.sqlLong("SELECT count(*) FROM " + schema + ".waiter WHERE library_id = ? AND ended_at IS NULL", lib) == 1);
         assertTrue(Bus.sqlLong("SELECT count(*) FROM " + schema + ".slot") > 0);
+        assertTrue(Bus.sqlLong("SELECT count(*) FROM " + schema + ".recorded_label WHERE library_id = ?", lib) == 1);
+        assertTrue(Bus.sqlLong("SELECT count(*) FROM " + schema + ".event_subject WHERE library_id = ? AND kind = 'job'", lib) >= 3);
     }
 
     /** Rows in one and not the other, both ways. */

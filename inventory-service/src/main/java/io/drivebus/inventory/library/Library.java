@@ -24,4 +24,12 @@ public class Library extends PanacheEntityBase {
     public long statusSequence;
     @Column(name = "last_status_at")
     public Instant lastStatusAt;
+    /** Amanda's current slot and slot count, as the latest changer result tells them (null before any). */
+    @Column(name = "current_slot")
+    public Integer currentSlot;
+    @Column(name = "num_slots")
+    public Integer numSlots;
+    /** Time of the changer result the two above come from; an older result never overwrites them. */
+    @Column(name = "changer_at")
+    public Instant changerAt;
 }

@@ -24,6 +24,9 @@ public record Change(String library, List<String> what, String type, String even
             what = List.of("library", "drive", "slot");
         } else if (p instanceof DeviceCommandResult) {
             what = List.of("drive", "slot", "history");
+        } else if (p instanceof io.drivebus.schemas.reservation.ChangerResult) {
+            // current slot, info and recorded labels; and it answers a request that may have waited
+            what = List.of("library", "slot", "queue", "history");
         } else if (p instanceof ReservationQueued) {
             what = List.of("queue", "history");
         } else if (p instanceof ReservationEvent) {

@@ -15,7 +15,9 @@ import io.drivebus.schemas.device.DriveStatus;
 import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.schemas.device.SlotState;
 import io.drivebus.schemas.device.SlotStatus;
+import io.drivebus.schemas.reservation.ChangerResult;
 import io.drivebus.schemas.reservation.LeaseRenewed;
+import io.drivebus.schemas.reservation.RecordedLabel;
 import io.drivebus.schemas.reservation.ReservationBroken;
 import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationExpired;
@@ -57,11 +59,18 @@ public class Projector {
         if (p instanceof LibraryStatus st) {
             return applyStatus(s, st, e.occurredAt());
         }
+        // applied first, then written to the history: what an event touched (a job, a volume) may be known only from
+        // the reservation it names, as the projection now has it
         if (p instanceof DeviceCommandResult r) {
-            return history(s, e, r.reservationId(), r.drive(), json).chain(() -> applyResult(s, r, e.occurredAt()));
+            return applyResult(s, r, e.occurredAt())
+                    .chain(() -> subjects(s, e, r))
+                    .chain(subjects -> history(s, e, r.reservationId(), r.drive(), json, subjects));
         }
         if (p instanceof ReservationEvent r) {
-            return history(s, e, reservationId(r), driveOf(r), json).chain(() -> applyReservation(s, e, r));
+            return applyReservation(s, e, r)
+                    .chain(() -> subjects(s, e, r))
+                    .chain(subjects -> history(s, e, reservationId(r), driveOf(r), json, subjects)
+                            .chain(() -> identifies(r) ? backfill(s, subjects.reservations) : Uni.createFrom().voidItem()));
         }
         LOG.debugf("nothing to project for %s", e.type());
         return Uni.createFrom().voidItem();
@@ -404,14 +413,74 @@ public class Projector {
             // withdrawn: a waiter (no reservation row) or a grant still loading
             return endGrants(s, e.correlationId(), ReservationState.cancelled, "cancelled by " + c.owner(), at);
         }
+        if (ev instanceof ChangerResult c) {
+            return applyChanger(s, c, at);
+        }
         // queued, other denials: they concern requests, not reservations; kept in the history
         return Uni.createFrom().voidItem();
+    }
+
+    // ---- changer results ------------------------------------------------------------------------------------
+
+    /**
+     * Amanda's {@code info} and current slot, and the labels operators recorded. A result older than the one the
+     * library row shows ({@code changer_at}) changes nothing. Vendor and fast-search are the agent's status's word:
+     * a result only fills them in for a library whose first status has not been projected yet (so the outcome does
+     * not depend on which topic is read first).
+     */
+    Uni<Void> applyChanger(Mutiny.Session s, ChangerResult c, Instant at) {
+        String sql = """
+                INSERT INTO library (id, vendor, fast_search, current_slot, num_slots, changer_at)
+                VALUES (:id, CAST(:vendor AS varchar), :fast, :current, :num, :at)
+                ON CONFLICT (id) DO UPDATE SET current_slot = EXCLUDED.current_slot, num_slots = EXCLUDED.num_slots,
+                    changer_at = EXCLUDED.changer_at,
+                    vendor = CASE WHEN library.status_sequence < 0 THEN EXCLUDED.vendor ELSE library.vendor END,
+                    fast_search = CASE WHEN library.status_sequence < 0 THEN EXCLUDED.fast_search ELSE library.fast_search END
+                WHERE library.changer_at IS NULL OR library.changer_at <= EXCLUDED.changer_at""";
+        return s.createNativeQuery(sql)
+                .setParameter("id", c.library())
+                .setParameter("vendor", c.vendor())
+                .setParameter("fast", c.fastSearch())
+                .setParameter("current", c.currentSlot())
+                .setParameter("num", c.numSlots())
+                .setParameter("at", at)
+                .executeUpdate()
+                .chain(n -> {
+                    if (n == 0) {
+                        LOG.debugf("stale changer result of %s (%s) ignored", c.library(), at);
+                        return Uni.createFrom().voidItem();
+                    }
+                    // null: a result from before recorded labels were sent; what we have stands
+                    return c.recordedLabels() == null ? Uni.createFrom().voidItem() : recordLabels(s, c.library(), c.recordedLabels());
+                });
+    }
+
+    /** The result lists every recorded label of the library: replace, don't merge (a rescanned slot drops out). */
+    private Uni<Void> recordLabels(Mutiny.Session s, String library, List<RecordedLabel> labels) {
+        Uni<Void> all = s.createNativeQuery("DELETE FROM recorded_label WHERE library_id = :lib").setParameter("lib", library)
+                .executeUpdate().replaceWithVoid();
+        for (int from = 0; from < labels.size(); from += ROWS_PER_STATEMENT) {
+            List<RecordedLabel> chunk = labels.subList(from, Math.min(labels.size(), from + ROWS_PER_STATEMENT));
+            StringBuilder sql = new StringBuilder("INSERT INTO recorded_label (library_id, slot, label) VALUES ");
+            for (int i = 0; i < chunk.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(:lib, :n").append(i).append(", :l").append(i).append(')');
+            }
+            sql.append(" ON CONFLICT (library_id, slot) DO UPDATE SET label = EXCLUDED.label");
+            all = all.chain(() -> {
+                Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("lib", library);
+                for (int i = 0; i < chunk.size(); i++) {
+                    q.setParameter("n" + i, chunk.get(i).slot()).setParameter("l" + i, chunk.get(i).label() == null ? "" : chunk.get(i).label());
+                }
+                return q.executeUpdate().replaceWithVoid();
+            });
+        }
+        return all;
     }
 
     /** Ends the reservation named {@code id}, or the members of the set it names ({@code <id>/<index>}). */
     private Uni<Void> endGrants(Mutiny.Session s, String id, ReservationState state, String why, Instant at) {
         return s.createQuery("from Reservation r where r.id = :id or r.id like :members", Reservation.class)
-                .setParameter("id", id).setParameter("members", id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%")
+                .setParameter("id", id).setParameter("members", likePrefix(id) + "/%")
                 .getResultList().invoke(rs -> rs.forEach(r -> {
                     if (r.advanceTo(state, at)) {
                         r.endReason = why;
@@ -433,11 +502,29 @@ public class Projector {
 
     // ---- history --------------------------------------------------------------------------------------------
 
-    private Uni<Void> history(Mutiny.Session s, Envelope<?> e, String reservationId, String drive, String json) {
-        return s.createNativeQuery("""
+    /** A history entry, and what it touched (drives, volumes, jobs) in the same statement. */
+    private Uni<Void> history(Mutiny.Session s, Envelope<?> e, String reservationId, String drive, String json, Subjects subjects) {
+        String insert = """
                 INSERT INTO event_history (event_id, library_id, type, occurred_at, reservation_id, drive_id, correlation_id, json)
-                VALUES (:id, :lib, :type, :at, CAST(:rid AS varchar), CAST(:drive AS varchar), CAST(:cid AS varchar), CAST(:json AS jsonb))""")
-                .setParameter("id", e.id())
+                VALUES (:id, :lib, :type, :at, CAST(:rid AS varchar), CAST(:drive AS varchar), CAST(:cid AS varchar), CAST(:json AS jsonb))""";
+        StringBuilder sql = new StringBuilder();
+        List<String[]> touched = subjects.list();
+        if (touched.isEmpty()) {
+            sql.append(insert);
+        } else {
+            sql.append("WITH h AS (").append(insert).append(" RETURNING id, event_id, library_id) ")
+                    .append("INSERT INTO event_subject (event_seq, event_id, library_id, kind, name) SELECT h.id, h.event_id, h.library_id, ")
+                    .append("v.kind, v.name FROM h, (VALUES ");
+            for (int i = 0; i < touched.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(CAST(:k").append(i).append(" AS varchar), CAST(:n").append(i).append(" AS varchar))");
+            }
+            sql.append(") AS v (kind, name)");
+        }
+        Mutiny.Query<?> q = s.createNativeQuery(sql.toString());
+        for (int i = 0; i < touched.size(); i++) {
+            q.setParameter("k" + i, touched.get(i)[0]).setParameter("n" + i, touched.get(i)[1]);
+        }
+        return q.setParameter("id", e.id())
                 .setParameter("lib", e.payload().library())
                 .setParameter("type", e.type())
                 .setParameter("at", e.occurredAt())
@@ -447,6 +534,114 @@ public class Projector {
                 .setParameter("json", json)
                 .executeUpdate()
                 .replaceWithVoid();
+    }
+
+    /** What one event touched: drives, volumes (label and barcode), jobs; each once, in the order found. */
+    static final class Subjects {
+        private final java.util.LinkedHashSet<List<String>> found = new java.util.LinkedHashSet<>();
+        /** The reservations the event concerns, as projected now. */
+        final List<Reservation> reservations = new java.util.ArrayList<>();
+
+        Subjects add(String kind, String name) {
+            if (name != null && !name.isBlank()) {
+                found.add(List.of(kind, name));
+            }
+            return this;
+        }
+
+        Subjects reservation(Reservation r) {
+            if (r != null) {
+                reservations.add(r);
+                add("drive", r.driveId).add("volume", r.label).add("volume", r.barcode).add("job", r.job);
+            }
+            return this;
+        }
+
+        List<String[]> list() {
+            return found.stream().map(k -> k.toArray(String[]::new)).toList();
+        }
+    }
+
+    Uni<Subjects> subjects(Mutiny.Session s, Envelope<?> e, DeviceCommandResult r) {
+        Subjects subjects = new Subjects().add("drive", r.drive()).add("volume", r.label()).add("volume", r.barcode());
+        if (r.reservationId() == null) {
+            return Uni.createFrom().item(subjects);
+        }
+        return s.find(Reservation.class, r.reservationId()).map(subjects::reservation);
+    }
+
+    /** The event's own drive, volume and job, and those of the reservations it concerns, as projected now. */
+    Uni<Subjects> subjects(Mutiny.Session s, Envelope<?> e, ReservationEvent ev) {
+        Subjects subjects = new Subjects().add("drive", driveOf(ev));
+        if (ev instanceof ReservationGranted g) {
+            subjects.add("volume", g.label()).add("job", g.job());
+        } else if (ev instanceof ReservationReady rd) {
+            subjects.add("volume", rd.label()).add("volume", rd.barcode());
+        } else if (ev instanceof ChangerResult c && c.recordedLabels() != null && c.slots() != null) {
+            // a label recorded by this very operation (the list holds every recorded label of the library)
+            c.recordedLabels().stream().filter(l -> c.slots().contains(l.slot())).forEach(l -> subjects.add("volume", l.label()));
+        }
+        if (ev instanceof io.drivebus.schemas.reservation.ReservationSetReady sr) {
+            Uni<Subjects> all = Uni.createFrom().item(subjects);
+            for (io.drivebus.schemas.reservation.SetMember m : sr.members()) {
+                subjects.add("drive", m.drive()).add("volume", m.label());
+                all = all.chain(x -> s.find(Reservation.class, m.reservationId()).map(x::reservation));
+            }
+            return all;
+        }
+        String set = ev instanceof io.drivebus.schemas.reservation.ReservationCancelled ? e.correlationId()
+                : ev instanceof io.drivebus.schemas.reservation.ReservationDenied d ? d.reservationId() : null;
+        if (set != null) {
+            // a cancel or a failed load ends a reservation or a set's members (see endGrants)
+            return s.createQuery("from Reservation r where r.id = :id or r.id like :members", Reservation.class)
+                    .setParameter("id", set).setParameter("members", likePrefix(set) + "/%")
+                    .getResultList().map(rs -> {
+                        rs.forEach(subjects::reservation);
+                        return subjects;
+                    });
+        }
+        String rid = reservationId(ev);
+        return rid == null ? Uni.createFrom().item(subjects) : s.find(Reservation.class, rid).map(subjects::reservation);
+    }
+
+    /** Events that may fill in what a reservation is (its drive, volume, job): see backfill. */
+    private static boolean identifies(ReservationEvent ev) {
+        return ev instanceof ReservationGranted || ev instanceof ReservationReady || ev instanceof ReservationReleased
+                || ev instanceof ReservationExpired || ev instanceof ReservationBroken
+                || ev instanceof io.drivebus.schemas.reservation.ReservationSetReady;
+    }
+
+    /**
+     * Gives every earlier history entry of these reservations their drive, volume and job too. A command result (another
+     * topic) may be projected before the grant that says whose job it serves; this way what an entry touched does not
+     * depend on which topic was read first (a reservation's identity is set once, so the union is the same either way).
+     */
+    private Uni<Void> backfill(Mutiny.Session s, List<Reservation> reservations) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (Reservation r : reservations) {
+            List<String[]> touched = new Subjects().reservation(r).list();
+            if (touched.isEmpty()) {
+                continue;
+            }
+            StringBuilder sql = new StringBuilder("INSERT INTO event_subject (event_seq, event_id, library_id, kind, name) SELECT h.id, ")
+                    .append("h.event_id, h.library_id, v.kind, v.name FROM event_history h, (VALUES ");
+            for (int i = 0; i < touched.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(CAST(:k").append(i).append(" AS varchar), CAST(:n").append(i).append(" AS varchar))");
+            }
+            sql.append(") AS v (kind, name) WHERE h.reservation_id = :rid ON CONFLICT DO NOTHING");
+            all = all.chain(() -> {
+                Mutiny.Query<?> q = s.createNativeQuery(sql.toString()).setParameter("rid", r.id);
+                for (int i = 0; i < touched.size(); i++) {
+                    q.setParameter("k" + i, touched.get(i)[0]).setParameter("n" + i, touched.get(i)[1]);
+                }
+                return q.executeUpdate().replaceWithVoid();
+            });
+        }
+        return all;
+    }
+
+    private static String likePrefix(String id) {
+        return id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** What the live stream says about an applied record. */
@@ -501,6 +696,9 @@ public class Projector {
         }
         if (ev instanceof ReservationBroken r) {
             return r.drive();
+        }
+        if (ev instanceof ChangerResult c) {
+            return c.drive(); // the drive an eject emptied
         }
         return null;
     }
