@@ -138,13 +138,46 @@ public class CommandHandler {
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> rec, String reason) throws Exception {
-        LOG.warnf("dead-lettering %s-%d@%d: %s", rec.topic(), rec.partition(), rec.offset(), reason);
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.dlq(rec.topic()), rec.key(), rec.value());
-        out.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-        out.headers().add(Topics.DLQ_SOURCE_TOPIC_HEADER, rec.topic().getBytes(StandardCharsets.UTF_8));
-        out.headers().add(Topics.DLQ_CONSUMER_HEADER, kafka.groupId().getBytes(StandardCharsets.UTF_8));
+        LOG.warnf("dead-lettering %s-%d@%d: %s", rec.topic(), rec.partition(), rec.offset(), abbreviate(reason, 500));
         metrics.counter("drivebus.agent.commands.deadlettered").increment();
-        await(kafka.send(out));
+        await(kafka.send(deadLetterRecord(rec, reason, kafka.groupId())));
+    }
+
+    /** Above this, key and value would not fit the broker's 1 MiB bound with the reason headers on top. */
+    static final int DEAD_LETTER_BYTES = 1_000_000;
+    static final int KEPT_BYTES = 64 * 1024;
+    static final int REASON_CHARS = 2_000;
+    static final String TRUNCATED_HEADER = "dead-letter-truncated";
+
+    /**
+     * The dead-letter copy: original key and value with the reason headers. A record near the broker's size limit would
+     * no longer fit with them, its send would fail, and the consumer would restart on the same record forever; so above
+     * {@link #DEAD_LETTER_BYTES} only the first {@link #KEPT_BYTES} of the value (and of a huge key) are kept, and
+     * {@value #TRUNCATED_HEADER} says how large they were.
+     */
+    static ProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, String reason, String consumer) {
+        byte[] key = rec.key();
+        byte[] value = rec.value();
+        int keyBytes = key == null ? 0 : key.length;
+        int valueBytes = value == null ? 0 : value.length;
+        boolean truncate = keyBytes + valueBytes > DEAD_LETTER_BYTES;
+        if (truncate) {
+            value = valueBytes > KEPT_BYTES ? java.util.Arrays.copyOf(value, KEPT_BYTES) : value;
+            key = keyBytes > KEPT_BYTES ? java.util.Arrays.copyOf(key, 1_024) : key;
+        }
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.dlq(rec.topic()), key, value);
+        out.headers().add(Topics.DLQ_REASON_HEADER, abbreviate(reason, REASON_CHARS).getBytes(StandardCharsets.UTF_8));
+        out.headers().add(Topics.DLQ_SOURCE_TOPIC_HEADER, rec.topic().getBytes(StandardCharsets.UTF_8));
+        out.headers().add(Topics.DLQ_CONSUMER_HEADER, consumer.getBytes(StandardCharsets.UTF_8));
+        if (truncate) {
+            out.headers().add(TRUNCATED_HEADER, ("key of " + keyBytes + " bytes, value of " + valueBytes + " bytes; the first "
+                    + KEPT_BYTES + " bytes kept").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "…(" + s.length() + " chars)";
     }
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {

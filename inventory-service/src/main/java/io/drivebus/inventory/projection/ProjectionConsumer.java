@@ -53,6 +53,9 @@ public class ProjectionConsumer {
     @Inject
     ChangeFeed feed;
 
+    @Inject
+    OversizedDeadLetters oversized;
+
     @ConfigProperty(name = "drivebus.inventory.consumer-name", defaultValue = "drivebus-inventory")
     String consumerName;
 
@@ -142,13 +145,24 @@ public class ProjectionConsumer {
 
     private Uni<Void> deadLetter(Message<byte[]> record, String topic, RuntimeException reason) {
         metrics.counter("drivebus.inventory.dead.letters", "topic", topic).increment();
-        LOG.warnf("%s record to %s: %s", topic, Topics.dlq(topic), reason.getMessage());
+        LOG.warnf("%s record to %s: %s", topic, Topics.dlq(topic), OversizedDeadLetters.bounded(reason.getMessage()));
+        var incoming = record.getMetadata(IncomingKafkaRecordMetadata.class);
+        String key = incoming.map(m -> (String) m.getKey()).orElse(null);
+        if (OversizedDeadLetters.tooLarge(key, record.getPayload())) {
+            // too large to be copied whole with the headers on top: a cut-down copy, then on to the next record
+            var copy = OversizedDeadLetters.copy(topic, incoming.map(m -> m.getPartition()).orElse(-1),
+                    incoming.map(m -> m.getOffset()).orElse(-1L), key, record.getPayload(), reason.getMessage(), consumerName);
+            return Uni.createFrom().completionStage(() -> oversized.send(copy)).chain(() -> Uni.createFrom().completionStage(record::ack));
+        }
+        // the reason becomes a header: bounded, so that a record with thousands of schema violations still fits
+        RuntimeException why = reason.getMessage() != null && reason.getMessage().length() > OversizedDeadLetters.REASON_CHARS
+                ? new InvalidMessageException(OversizedDeadLetters.bounded(reason.getMessage())) : reason;
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.DLQ_CONSUMER_HEADER, consumerName.getBytes(StandardCharsets.UTF_8));
         // SmallRye's dead-letter strategy sends the original key and value to the configured topic and sets
         // dead-letter-reason to reason.getMessage() and dead-letter-topic to the source topic
         Metadata extra = Metadata.of(OutgoingKafkaRecordMetadata.builder().withHeaders(headers).build());
-        return Uni.createFrom().completionStage(() -> record.nack(reason, extra));
+        return Uni.createFrom().completionStage(() -> record.nack(why, extra));
     }
 
     /** A valid record the database would not take even after retries; the reason names the cause. */

@@ -212,12 +212,41 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         return io.drivebus.schemas.MessageType.of(p.getClass()).typeName();
     }
 
+    /**
+     * A dead-letter copy carries the original key and value plus the reason headers. A record near the broker's size
+     * limit (1 MiB by default) would no longer fit with them: the producer refuses it, the stream thread fails and is
+     * replaced, and the same record fails again, forever. So above {@link #DEAD_LETTER_BYTES} only the first
+     * {@link #KEPT_BYTES} of the value (and of a huge key) are kept, and {@value #TRUNCATED_HEADER} says how large it was.
+     */
+    static final int DEAD_LETTER_BYTES = 1_000_000;
+    static final int KEPT_BYTES = 64 * 1024;
+    static final int REASON_CHARS = 2_000;
+    static final String TRUNCATED_HEADER = "dead-letter-truncated";
+
     private void deadLetter(String topic, Record<String, byte[]> record, String reason) {
-        LOG.warnf("dead-lettering a record from %s (key %s): %s", topic, record.key(), reason);
+        LOG.warnf("dead-lettering a record from %s (key %s): %s", topic, abbreviate(record.key(), 200), abbreviate(reason, 500));
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.DLQ_REASON_HEADER, abbreviate(reason, REASON_CHARS).getBytes(StandardCharsets.UTF_8));
         headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
         headers.add(Topics.DLQ_CONSUMER_HEADER, "reservation-service".getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), ReservationTopology.dlqSink(topic));
+        String key = record.key();
+        byte[] value = record.value();
+        int keyBytes = key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length;
+        int valueBytes = value == null ? 0 : value.length;
+        if (keyBytes + valueBytes > DEAD_LETTER_BYTES) {
+            if (valueBytes > KEPT_BYTES) {
+                value = java.util.Arrays.copyOf(value, KEPT_BYTES);
+            }
+            if (keyBytes > KEPT_BYTES) {
+                key = abbreviate(key, 1_024);
+            }
+            headers.add(TRUNCATED_HEADER, ("key of " + keyBytes + " bytes, value of " + valueBytes + " bytes; the first "
+                    + KEPT_BYTES + " bytes kept").getBytes(StandardCharsets.UTF_8));
+        }
+        context.forward(new Record<>(key, value, record.timestamp(), headers), ReservationTopology.dlqSink(topic));
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "…(" + s.length() + " chars)";
     }
 }

@@ -127,6 +127,30 @@ class ReservationTopologyTest {
     }
 
     @Test
+    void aRecordAtTheBrokersSizeLimitIsDeadLetteredTruncatedSoItsCopyFitsAndProcessingGoesOn() {
+        // found by MalformedInputIT: a copy with the reason headers on top no longer fit max.request.size (1 MiB), the
+        // stream thread failed, was replaced, and failed on the same record again, forever
+        byte[] huge = new byte[1_048_500];
+        java.util.Arrays.fill(huge, (byte) 'x');
+        requests.pipeInput("lib1", huge);
+        TestRecord<String, byte[]> dead = requestsDlq.readRecord();
+        assertTrue(reason(dead).startsWith("not JSON"), reason(dead));
+        assertEquals("lib1", dead.key());
+        assertEquals(ReservationProcessor.KEPT_BYTES, dead.value().length, "only the start of the value is kept");
+        assertTrue(new String(dead.headers().lastHeader(ReservationProcessor.TRUNCATED_HEADER).value(), StandardCharsets.UTF_8)
+                .contains("value of 1048500 bytes"));
+        // a copy under the bound keeps the original bytes whole
+        byte[] large = new byte[900_000];
+        java.util.Arrays.fill(large, (byte) 'y');
+        requests.pipeInput("lib1", large);
+        dead = requestsDlq.readRecord();
+        assertTrue(java.util.Arrays.equals(large, dead.value()));
+        assertEquals(null, dead.headers().lastHeader(ReservationProcessor.TRUNCATED_HEADER));
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", BOB, 4))));
+        assertInstanceOf(ReservationGranted.class, codec.decode(events.readValue()).payload());
+    }
+
+    @Test
     void leasesExpireOnWallClockTimeWithoutAnyInput() {
         requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3).withLeaseMs(2000L))));
         events.readValue();
