@@ -27,20 +27,32 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What {@code bench/run.sh} runs: brings up the pieces each scenario needs (the real Kafka broker, topics, one or two
- * reservation-service instances; PostgreSQL, inventory-service and device-agent only for the footprint), runs every
- * scenario with the load generator in its own JVM, and writes docs/benchmarks.md and docs/benchmarks.json.
+ * reservation-service instances; PostgreSQL and the inventory-service for the footprint and the inventory scenarios;
+ * a device-agent for the footprint), runs every scenario with the load generator in its own JVM, and writes
+ * docs/benchmarks.md and docs/benchmarks.json.
  *
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
- * names: footprint, latency, throughput, contention, sweep, scale-instances, failover, failover-tuned), {@code --work DIR},
- * {@code --docs DIR}, {@code --partitions N}, {@code --failover-rounds N}, {@code --merge} (keep the other scenarios of the last
- * docs/benchmarks.json), {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
+ * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
+ * scale-instances, failover, failover-tuned), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
+ * {@code --failover-rounds N}, {@code --merge} (keep the other scenarios of the last docs/benchmarks.json),
+ * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
  *
- * <p>Not yet here (the structure takes them as further scenarios): inventory projection lag and lookups, cost per
- * reservation from 1 to 1,000 libraries, Amanda side by side, the chaos harness and the malformed-input corpus.
+ * <p>{@code amanda} runs Amanda's changer (bench/amanda) in the same run as {@code latency} and {@code throughput},
+ * which it therefore also runs, and reports the ratio; without Amanda installed it is recorded as skipped.
+ *
+ * <p>Not yet here (the structure takes them as further scenarios): cost per reservation from 1 to 1,000 libraries,
+ * the chaos harness and the malformed-input corpus.
  */
 @SuppressWarnings("unchecked")
 public final class Harness {
     static final String RS = "reservation-service";
+    static final String INVENTORY = "inventory-service";
+    /** The scenarios that need a reservation-service instance (the others do without starting one). */
+    static final List<String> RS_SCENARIOS = List.of("latency", "latency-curve", "throughput", "amanda", "contention", "sweep",
+            "scale-instances", "failover", "failover-tuned");
+    /** Amanda's Perl modules are not on Perl's default @INC; its own tools add this directory. */
+    static final String AMANDA_PERL = "/usr/lib/x86_64-linux-gnu/amanda/perl";
+    static final String AMANDA_CONFIG = "drivebus-bench";
 
     private final Args args;
     private final boolean quick;
@@ -54,6 +66,9 @@ public final class Harness {
     private final Map<String, ServiceProcess> instances = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> instanceOverrides = new LinkedHashMap<>();
     private KafkaBroker broker;
+    /** PostgreSQL and the inventory-service of the inventory scenarios (the footprint starts its own). */
+    private Postgres inventoryDb;
+    private ServiceProcess inventory;
 
     private Harness(Args args) {
         this.args = args;
@@ -108,8 +123,31 @@ public final class Harness {
         if (wants("footprint")) {
             guard("footprint", this::footprint);
         }
+        if (wants("inventory-lookup") || wants("inventory-lag")) {
+            // the footprint's reservation-service would take the scenarios' device results as its agents' and share the
+            // cores with the projection; the scenarios after these start it again
+            instances.values().forEach(ServiceProcess::close);
+        }
+        if (wants("inventory-lookup")) {
+            // first, so the lag is then measured on a database of realistic size
+            guard("inventory-lookup", this::inventoryLookup);
+        }
+        if (wants("inventory-lag")) {
+            guard("inventory-lag", this::inventoryLag);
+        }
+        if (inventory != null) {
+            recordFootprintAfterLoad(INVENTORY, inventory);
+            stopInventory(); // its cores and memory back for the reservation-service scenarios
+        }
+        if (only != null && only.stream().noneMatch(RS_SCENARIOS::contains)) {
+            ((Map<String, Object>) report.get("machine")).put("load_average_at_end", sh("cat /proc/loadavg"));
+            writeReports();
+            return;
+        }
         ensureInstance("rs-a");
-        if (wants("latency")) {
+        // Amanda side by side needs drivebus' latency and throughput of the same run
+        boolean amanda = wants("amanda");
+        if (wants("latency") || amanda) {
             guard("latency", () -> latency("latency", Map.of(), quick ? 8 : 30));
         }
         if (wants("latency-curve")) {
@@ -117,8 +155,11 @@ public final class Harness {
                 guard("latency-" + rate, () -> latency("latency-at-" + rate + "-per-s", Map.of(), quick ? 6 : 15, rate));
             }
         }
-        if (wants("throughput")) {
+        if (wants("throughput") || amanda) {
             guard("throughput", () -> throughput("throughput", quick ? 8 : 30, quick ? 128 : 512, "thr"));
+        }
+        if (amanda) {
+            guard("amanda", this::amanda);
         }
         if (wants("contention")) {
             guard("contention", this::contention);
@@ -142,7 +183,7 @@ public final class Harness {
             guard("failover-tuned", () -> failover("failover-tx-timeout-3s", Map.of("producer.transaction.timeout.ms", "3000"), 2));
         }
         for (String name : List.copyOf(instances.keySet())) {
-            recordFootprintAfterLoad(name);
+            recordFootprintAfterLoad(name, instances.get(name));
         }
         ((Map<String, Object>) report.get("machine")).put("load_average_at_end", sh("cat /proc/loadavg"));
         writeReports();
@@ -219,6 +260,7 @@ public final class Harness {
             }
         }
         instances.clear();
+        stopInventory();
         if (broker != null) {
             broker.close();
             broker = null;
@@ -289,6 +331,11 @@ public final class Harness {
                 m.put(n, Proc.cpuSeconds(p.pid()));
             }
         });
+        if (inventory != null && inventory.isAlive()) {
+            m.put(INVENTORY, Proc.cpuSeconds(inventory.pid()));
+            // the postmaster, its live backends, and the backends that already exited
+            m.put("postgres", Proc.cpuSecondsOfTree(postmasterPid(work.resolve("postgres-inventory"))));
+        }
         return m;
     }
 
@@ -487,6 +534,200 @@ public final class Harness {
         return m;
     }
 
+    // ---------------------------------------------------------------- inventory
+
+    /** PostgreSQL (embedded, as local-stack runs it) and one inventory-service, shared by the inventory scenarios. */
+    private ServiceProcess ensureInventory() {
+        if (inventory != null && inventory.isAlive()) {
+            return inventory;
+        }
+        stopInventory(); // one that died: its PostgreSQL too, before another starts on the same data directory
+        long t0 = System.nanoTime();
+        inventoryDb = Postgres.embedded(work.resolve("postgres-inventory"), 0);
+        Map<String, String> cfg = new LinkedHashMap<>(inventoryDb.quarkusConfig());
+        cfg.put("kafka.bootstrap.servers", broker.bootstrap());
+        inventory = new ServiceProcess(INVENTORY, Ports.free(), cfg, work.resolve("logs"), "inventory-service-bench").start();
+        inventory.awaitReady(Duration.ofSeconds(180));
+        log("PostgreSQL and inventory-service ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return inventory;
+    }
+
+    private void stopInventory() {
+        if (inventory != null) {
+            try {
+                inventory.close();
+            } catch (RuntimeException e) {
+                System.err.println("stopping " + inventory + ": " + e);
+            }
+            inventory = null;
+        }
+        if (inventoryDb != null) {
+            try {
+                inventoryDb.close();
+            } catch (RuntimeException e) {
+                System.err.println("stopping PostgreSQL: " + e);
+            }
+            inventoryDb = null;
+        }
+    }
+
+    private static long postmasterPid(Path dataDir) {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * 100 libraries × 10 drives × 1,000 slots (--quick: 20 libraries) seeded through the status topic, so the
+     * projection itself builds them; then volume lookups and library inventories, one client thread, keep-alive.
+     */
+    private void inventoryLookup() throws Exception {
+        ServiceProcess inv = ensureInventory();
+        int libraries = quick ? 20 : 100;
+        int drives = 10;
+        int slots = 1000;
+        Map<String, Object> r = loadgen("inventory-lookup", "lookup", List.of("--inventory", inv.baseUrl(), "--libraries",
+                String.valueOf(libraries), "--drives", String.valueOf(drives), "--slots", String.valueOf(slots), "--volume-requests",
+                quick ? "2000" : "20000", "--inventory-requests", quick ? "200" : "2000", "--warmup", quick ? "500" : "2000", "--prefix", "inv"),
+                null);
+        Map<?, ?> seeded = (Map<?, ?>) r.get("seeded");
+        long volumes = (long) num(seeded.get("slots")); // every seeded slot's volume is in its slot or in a drive
+        long driveCount = (long) num(seeded.get("drives"));
+        boolean fullSize = volumes >= 100_000 && driveCount >= 1_000;
+        boolean clean = num(r.get("errors")) == 0;
+        String size = String.format("%,d volumes, %,d drives, %d libraries of %,d slots", volumes, driveCount, libraries, slots);
+        Map<?, ?> vol = (Map<?, ?>) r.get("volume_lookup");
+        Map<String, Object> v = scenario("inventory-lookup-volume", "GET /api/volumes/{label}, random labels; " + size
+                + "; one client thread, keep-alive, closed loop", "p99 ≤ 5 ms with 100,000 volumes and 1,000 drives", vol,
+                num(r.get("volume_requests_per_s")), "requests/s", fullSize && clean && num(vol.get("p99_ms")) <= 5);
+        v.put("raw", r);
+        Map<?, ?> lib = (Map<?, ?>) r.get("library_inventory");
+        Map<?, ?> bytes = (Map<?, ?>) r.get("library_inventory_bytes");
+        scenario("inventory-lookup-library", "GET /api/libraries/{id}/inventory, random libraries of " + String.format("%,d", slots)
+                + " slots and " + drives + " drives (" + String.format("%,d", (long) num(bytes.get("max")) / 1024) + " KiB of JSON each); " + size
+                + "; one client thread, keep-alive", "p99 ≤ 5 ms with 100,000 volumes and 1,000 drives", lib,
+                num(r.get("inventory_requests_per_s")), "requests/s", fullSize && clean && num(lib.get("p99_ms")) <= 5);
+    }
+
+    /** 2,000 events/s published open loop; lag = due time → the change on the inventory-service's live stream. */
+    private void inventoryLag() throws Exception {
+        ServiceProcess inv = ensureInventory();
+        int rate = 2000;
+        Map<String, Object> r = loadgen("inventory-lag", "projection", List.of("--inventory", inv.baseUrl(), "--rate", String.valueOf(rate),
+                "--duration-s", quick ? "5" : "30", "--warmup-s", quick ? "2" : "5", "--libraries", "20", "--drives", "8", "--slots", "64",
+                "--prefix", "lag"), null);
+        Map<?, ?> lag = (Map<?, ?>) r.get("lag_from_due");
+        boolean kept = num(r.get("unseen_after_30s")) == 0 && num(r.get("published_per_s")) >= 0.98 * rate
+                && num(r.get("projected_per_s")) >= 0.98 * rate;
+        Map<String, Object> s = scenario("inventory-lag", "projection lag at " + String.format("%,d", rate) + " events/s open loop: reservation events, agents' "
+                + "command results and statuses published directly on the real topics (20 libraries × 8 drives); from each event's due "
+                + "time to its change on GET /api/events (sent after commit), CO-corrected", "p99 ≤ 250 ms at 2,000 events/s", lag,
+                num(r.get("projected_all_per_s")), "events/s projected", kept && num(lag.get("p99_ms")) <= 250);
+        s.put("raw", r);
+    }
+
+    // ---------------------------------------------------------------- Amanda side by side
+
+    /** Why Amanda's changer cannot run here, or null. */
+    private String amandaMissing() {
+        if (!sh("command -v amlabel || echo missing").startsWith("/")) {
+            return "Amanda is not installed (apt-get install amanda-server amanda-common libencode-locale-perl)";
+        }
+        if (!sh("perl -I" + AMANDA_PERL + " -MAmanda::Changer -e1 2>&1 && echo ok").endsWith("ok")) {
+            return "Amanda's Perl modules do not load: " + sh("perl -I" + AMANDA_PERL + " -MAmanda::Changer -e1 2>&1 | head -1");
+        }
+        if (!sh("id -u").equals("0")) {
+            return "needs root (writes /etc/amanda/" + AMANDA_CONFIG + ", runs the changer as the backup user with runuser)";
+        }
+        return null;
+    }
+
+    /**
+     * Amanda's changer on this machine, in this run: N load(slot)+release loops through Amanda::Changer in one process,
+     * then four processes on four slots (chg-disk gives each its own drive; they contend for the state file's lock),
+     * beside drivebus' closed-loop throughput and open-loop latency of the same run; the ratio in the report.
+     */
+    private void amanda() throws Exception {
+        String missing = amandaMissing();
+        if (missing != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("skipped", missing);
+            scenarios.put("amanda", m);
+            log("amanda: skipped: " + missing);
+            return;
+        }
+        // vtapes under /var/tmp (setup.sh's default): kept between runs, so the labels are written once
+        run("bench/amanda/setup.sh", "--config", AMANDA_CONFIG, "--slots", "10");
+        Map<String, Object> one = amandaLoop(1, quick ? 300 : 2000, quick ? 50 : 200);
+        Map<String, Object> four = amandaLoop(4, quick ? 100 : 1000, quick ? 20 : 100);
+        String what = "Amanda " + one.get("amanda_version") + " chg-disk (virtual tapes), load(slot) + release through Amanda::Changer, ";
+        Map<String, Object> s1 = scenario("amanda", what + "1 process, closed loop", "reference (same machine, same run)",
+                (Map<?, ?>) one.get("cycle_latency"), num(one.get("load_release_per_s")), "load+release/s", true);
+        s1.remove("pass");
+        s1.put("raw", one);
+        Map<String, Object> s4 = scenario("amanda-4-processes", what + "4 processes on 4 slots, contending for the changer's state file",
+                "reference (same machine, same run)", (Map<?, ?>) four.get("cycle_latency"), num(four.get("load_release_per_s")),
+                "load+release/s", true);
+        s4.remove("pass");
+        s4.put("raw", four);
+        scenarios.put("amanda-side-by-side", sideBySide(one, four));
+    }
+
+    private Map<String, Object> amandaLoop(int processes, int iterations, int warmup) throws Exception {
+        String out = run("runuser", "-u", "backup", "--", "perl", root.resolve("bench/amanda/load-release.pl").toString(), "--config",
+                AMANDA_CONFIG, "--procs", String.valueOf(processes), "--iterations", String.valueOf(iterations), "--warmup", String.valueOf(warmup));
+        String last = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("load-release.pl printed no JSON: " + out));
+        Map<String, Object> r = json.readValue(last, LinkedHashMap.class);
+        log("amanda, " + processes + " process(es): " + r.get("load_release_per_s") + " load+release/s, cycle " + r.get("cycle_latency"));
+        return r;
+    }
+
+    /** drivebus' figures of this run beside Amanda's: the ratio of throughputs and the latencies side by side. */
+    private Map<String, Object> sideBySide(Map<String, Object> one, Map<String, Object> four) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> thr = (Map<String, Object>) scenarios.get("throughput");
+        Map<String, Object> lat = (Map<String, Object>) scenarios.get("latency");
+        double cycles = thr == null ? Double.NaN : num(thr.get("throughput"));
+        m.put("description", "drivebus reserve(slot)+release cycles/s (closed loop, throughput scenario) ÷ Amanda load(slot)+release/s; "
+                + "latencies of both, same machine, same run");
+        m.put("drivebus_cycles_per_s", Double.isNaN(cycles) ? null : cycles);
+        m.put("amanda_1_process_per_s", one.get("load_release_per_s"));
+        m.put("amanda_4_processes_per_s", four.get("load_release_per_s"));
+        m.put("ratio_vs_1_process", ratio(cycles, num(one.get("load_release_per_s"))));
+        m.put("ratio_vs_4_processes", ratio(cycles, num(four.get("load_release_per_s"))));
+        Map<String, Object> cmp = new LinkedHashMap<>();
+        cmp.put("drivebus_cycle_closed_loop", thr == null ? null : thr.get("latency"));
+        cmp.put("drivebus_in_flight", thr == null ? null : ((Map<?, ?>) thr.get("raw")).get("concurrency"));
+        cmp.put("drivebus_grant_open_loop_500_per_s", lat == null ? null : lat.get("latency"));
+        cmp.put("amanda_cycle_1_process", one.get("cycle_latency"));
+        cmp.put("amanda_load_1_process", one.get("load_latency"));
+        cmp.put("amanda_cycle_4_processes", four.get("cycle_latency"));
+        m.put("latency_ms", cmp);
+        m.put("note", "Not like for like: drivebus' cycle is two requests over Kafka to a replicated, exactly-once service with "
+                + "hundreds in flight; Amanda's is a function call in the job's own process on a state file under a lock, one (or four) "
+                + "at a time. Neither moves media (drivebus: volumes already in the drives; Amanda: virtual tapes). Amanda runs while drivebus' "
+                + "broker and service idle");
+        m.put("run_at", Instant.now().toString());
+        return m;
+    }
+
+    private static Double ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? null : Math.round(a / b * 100) / 100.0;
+    }
+
+    /** Runs a command from the repository root; its output, or an exception naming its exit code and output. */
+    private String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.strip());
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- footprint
 
     private void footprint() throws Exception {
@@ -557,13 +798,15 @@ public final class Harness {
         return row;
     }
 
-    private void recordFootprintAfterLoad(String name) {
-        ServiceProcess p = instances.get(name);
+    /**
+     * Kept beside the scenarios, not in the footprint scenario: a run without the footprint (--only latency) used to
+     * create a footprint entry holding only this, which showed as an empty footprint row.
+     */
+    private void recordFootprintAfterLoad(String name, ServiceProcess p) {
         if (p == null || !p.isAlive()) {
             return;
         }
-        Map<String, Object> s = (Map<String, Object>) scenarios.computeIfAbsent("footprint", k -> new LinkedHashMap<>());
-        Map<String, Object> after = (Map<String, Object>) s.computeIfAbsent("rss_after_load_mib", k -> new LinkedHashMap<>());
+        Map<String, Object> after = (Map<String, Object>) report.computeIfAbsent("rss_after_load_mib", k -> new LinkedHashMap<>());
         after.put(name, Proc.rssMiB(p.pid()));
     }
 

@@ -40,6 +40,8 @@ import org.HdrHistogram.Histogram;
  * LoadGen closed     --bootstrap B --out F [--concurrency 512] [--duration-s 30] [--warmup-s 5] [--libraries 64] [--drives 8]
  * LoadGen contention --bootstrap B --out F [--jobs 200] [--drives 4] [--hold-ms 20] [--priorities 5,10,15]
  * LoadGen probe      --bootstrap B --out F [--libraries 8] [--duration-s 40] [--pause-ms 20]
+ * LoadGen projection --bootstrap B --out F --inventory URL [--rate 2000] ...   (see {@link InventoryLoad})
+ * LoadGen lookup     --bootstrap B --out F --inventory URL [--libraries 100] ... (see {@link InventoryLoad})
  * common: --prefix NAME (library ids NAME-0..), --validate (schema-check every message both ways)
  * </pre>
  *
@@ -74,14 +76,16 @@ public final class LoadGen {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: LoadGen open|closed|contention|probe --bootstrap HOST:PORT --out FILE [options]");
+            System.err.println("usage: LoadGen open|closed|contention|probe|projection|lookup --bootstrap HOST:PORT --out FILE [options]");
             System.exit(2);
         }
         String mode = argv[0];
         Args a = new Args(argv, 1);
         Path out = Path.of(a.required("out"));
         long cpu0 = cpuNanos();
-        try (Bus bus = new Bus(a.required("bootstrap"), "bench/loadgen", a.flag("validate"))) {
+        // the inventory scenarios only publish: no consumer of the events topic
+        boolean answers = !mode.equals("projection") && !mode.equals("lookup");
+        try (Bus bus = new Bus(a.required("bootstrap"), "bench/loadgen", a.flag("validate"), answers)) {
             LoadGen g = new LoadGen(a, bus);
             g.result.put("mode", mode);
             g.result.put("args", a.all());
@@ -90,6 +94,8 @@ public final class LoadGen {
                 case "closed" -> g.closedLoop();
                 case "contention" -> g.contention();
                 case "probe" -> g.probe();
+                case "projection" -> new InventoryLoad(a, bus, g.result).projectionLag();
+                case "lookup" -> new InventoryLoad(a, bus, g.result).lookups();
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
             g.result.put("denied", g.denied.get());

@@ -50,6 +50,28 @@ final class Proc {
         }
     }
 
+    /**
+     * CPU seconds of a process tree, e.g. PostgreSQL's: the process (with its exited, reaped children: cutime and
+     * cstime) and its live descendants. Or -1.
+     */
+    static double cpuSecondsOfTree(long pid) {
+        if (pid <= 0) {
+            return -1;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            double total = (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS_PER_S;
+            for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
+                double c = cpuSeconds(child.pid());
+                total += Math.max(0, c);
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private Proc() {
     }
 }

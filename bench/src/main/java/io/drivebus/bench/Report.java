@@ -45,8 +45,18 @@ final class Report {
             JsonNode s = e.getValue();
             JsonNode l = s.path("latency");
             String result = s.has("error") ? "ERROR: " + s.path("error").asText()
+                    : s.has("skipped") ? "skipped: " + s.path("skipped").asText()
                     : s.has("pass") ? (s.path("pass").asBoolean() ? "pass" : "**miss**") : "report";
-            b.append("| ").append(e.getKey()).append(" | ").append(s.path("description").asText("")).append(" | ")
+            String what = s.path("description").asText("");
+            if (e.getKey().equals("footprint")) {
+                // no latency or throughput: its figures in the row itself, the detail in its own section
+                what += footprintSummary(s.path("raw").path("services"));
+                result = s.has("raw") ? "report (see [Footprint](#footprint))" : result;
+            } else if (e.getKey().equals("amanda-side-by-side")) {
+                result = String.format("drivebus ÷ Amanda: %s× (1 process), %s× (4 processes) — see [below](#side-by-side-with-amanda)",
+                        s.path("ratio_vs_1_process").asText("?"), s.path("ratio_vs_4_processes").asText("?"));
+            }
+            b.append("| ").append(e.getKey()).append(" | ").append(what).append(" | ")
                     .append(s.path("goal").asText("")).append(" | ").append(fmt(l.path("p50_ms"))).append(" | ").append(fmt(l.path("p90_ms")))
                     .append(" | ").append(fmt(l.path("p99_ms"))).append(" | ").append(fmt(l.path("max_ms"))).append(" | ")
                     .append(s.path("throughput").isNumber() ? String.format("%,.0f %s", s.path("throughput").asDouble(),
@@ -54,12 +64,16 @@ final class Report {
                     .append(" | ").append(result).append(" |\n");
         }
         b.append('\n');
-        b.append("### Sweep: the service's commit interval (and at-least-once) against latency and throughput\n\n");
-        b.append("| variant | open-loop 500/s p50 | p99 | grants/s | closed-loop cycles/s | cycle p50 |\n|---|---:|---:|---:|---:|---:|\n");
+        boolean sweep = false;
         for (Iterator<String> it = sc.fieldNames(); it.hasNext();) {
             String n = it.next();
             if (!n.startsWith("sweep-latency-")) {
                 continue;
+            }
+            if (!sweep) {
+                sweep = true;
+                b.append("### Sweep: the service's commit interval (and at-least-once) against latency and throughput\n\n");
+                b.append("| variant | open-loop 500/s p50 | p99 | grants/s | closed-loop cycles/s | cycle p50 |\n|---|---:|---:|---:|---:|---:|\n");
             }
             String v = n.substring("sweep-latency-".length());
             JsonNode l = sc.path(n).path("latency");
@@ -68,11 +82,13 @@ final class Report {
                     .append(fmt(sc.path(n).path("throughput"))).append(" | ").append(fmt(t.path("throughput"))).append(" | ")
                     .append(fmt(t.path("latency").path("p50_ms"))).append(" |\n");
         }
-        b.append('\n');
+        if (sweep) {
+            b.append('\n');
+        }
 
         b.append("## CPU during each run\n\n");
         b.append("CPU seconds used by each process while the scenario ran (two cores: at most 2 s per wall second in total).\n\n");
-        b.append("| scenario | wall s | broker | reservation-service instances | load generator |\n|---|---:|---:|---|---:|\n");
+        b.append("| scenario | wall s | broker | services (reservation-service instances, inventory-service, PostgreSQL) | load generator |\n|---|---:|---:|---|---:|\n");
         for (Iterator<Map.Entry<String, JsonNode>> it = sc.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode cpu = e.getValue().path("raw").path("cpu_during_run");
@@ -82,7 +98,7 @@ final class Report {
             StringBuilder inst = new StringBuilder();
             for (Iterator<Map.Entry<String, JsonNode>> c = cpu.fields(); c.hasNext();) {
                 Map.Entry<String, JsonNode> ce = c.next();
-                if (ce.getKey().startsWith("rs-")) {
+                if (ce.getKey().endsWith("_cpu_s") && !ce.getKey().startsWith("broker") && !ce.getKey().startsWith("loadgen")) {
                     inst.append(inst.length() == 0 ? "" : ", ").append(ce.getKey().replace("_cpu_s", "")).append(' ').append(ce.getValue().asText());
                 }
             }
@@ -101,6 +117,9 @@ final class Report {
             b.append("* ").append(lat.path("libraries").asText()).append(" libraries × ").append(lat.path("drives_per_library").asText())
                     .append(" drives, volumes already in the drives (no motion, no agent: the load generator publishes their status).\n\n");
         }
+
+        inventorySection(b, sc);
+        amandaSection(b, sc);
 
         JsonNode con = sc.path("contention");
         if (con.has("raw")) {
@@ -133,8 +152,15 @@ final class Report {
             b.append("\n").append(fp.path("raw").path("jvm_options").asText()).append("; ").append(fp.path("raw").path("start_up_note").asText())
                     .append(".\n\n");
         }
-        if (fp.has("rss_after_load_mib")) {
-            b.append("reservation-service RSS after the load scenarios (MiB): ").append(fp.path("rss_after_load_mib").toString()).append("\n\n");
+        // at the top level since the inventory scenarios; in the footprint scenario in older figures
+        JsonNode after = r.has("rss_after_load_mib") ? r.path("rss_after_load_mib") : fp.path("rss_after_load_mib");
+        if (!after.isMissingNode() && after.size() > 0) {
+            b.append("RSS after the load scenarios (MiB):");
+            for (Iterator<Map.Entry<String, JsonNode>> it = after.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                b.append(' ').append(e.getKey()).append(' ').append(fmt(e.getValue())).append(it.hasNext() ? "," : "");
+            }
+            b.append("\n\n");
         }
 
         b.append("## Settings\n\n");
@@ -149,11 +175,115 @@ final class Report {
 
         b.append("## Not measured yet\n\n");
         b.append("Issue 7 also asks for these; the harness takes them as further scenarios:\n\n");
-        b.append("* inventory: projection lag p99 ≤ 250 ms at 2,000 events/s; volume lookup and library inventory p99 ≤ 5 ms with 100,000 volumes and 1,000 drives\n");
+        if (!sc.has("inventory-lag") && !sc.has("inventory-lookup-volume")) {
+            b.append("* inventory: projection lag p99 ≤ 250 ms at 2,000 events/s; volume lookup and library inventory p99 ≤ 5 ms with ")
+                    .append("100,000 volumes and 1,000 drives (`--only inventory-lag,inventory-lookup`)\n");
+        }
         b.append("* scale: cost per reservation with 1 → 1,000 libraries and 10 → 10,000 slots\n");
-        b.append("* Amanda side by side (load by slot and release through `Amanda::Changer`, see the reference figures in the issue)\n");
+        if (!sc.has("amanda")) {
+            b.append("* Amanda side by side (load by slot and release through `Amanda::Changer`; `--only amanda`)\n");
+        }
         b.append("* the chaos harness and the malformed-input corpus\n");
         return b.toString();
+    }
+
+    private static String footprintSummary(JsonNode services) {
+        StringBuilder b = new StringBuilder();
+        for (JsonNode row : services) {
+            b.append(b.length() == 0 ? ": " : "; ").append(row.path("service").asText()).append(' ')
+                    .append(String.format("%.1f s to ready, %s MiB", row.path("start_to_ready_ms").asDouble() / 1000, fmt(row.path("rss_mib_at_ready"))));
+        }
+        return b.toString();
+    }
+
+    private static void inventorySection(StringBuilder b, JsonNode sc) {
+        JsonNode lag = sc.path("inventory-lag").path("raw");
+        JsonNode look = sc.path("inventory-lookup-volume").path("raw");
+        if (lag.isMissingNode() && look.isMissingNode()) {
+            return;
+        }
+        b.append("## Inventory detail\n\n");
+        if (!lag.isMissingNode()) {
+            b.append("Projection lag, ").append(fmt(lag.path("rate_target_per_s"))).append(" events/s for ").append(fmt(lag.path("measured_s")))
+                    .append(" s (").append(lag.path("libraries").asText()).append(" libraries × ").append(lag.path("drives_per_library").asText())
+                    .append(" drives × ").append(lag.path("slots_per_library").asText()).append(" slots): ").append(lag.path("events").asText())
+                    .append(". Published directly on the real topics by the load generator (valid envelopes), not through the ")
+                    .append("reservation-service, which cannot sustain 2,000 events/s beside the inventory on this machine.\n\n");
+            b.append("* from due time (CO-corrected): ").append(pcts(lag.path("lag_from_due"))).append('\n');
+            b.append("* from actual send: ").append(pcts(lag.path("lag_from_send"))).append('\n');
+            b.append("* published ").append(fmt(lag.path("published_per_s"))).append("/s; projected (all events, warm-up included, first due ")
+                    .append("time to last change) ").append(fmt(lag.path("projected_all_per_s"))).append("/s, ").append(lag.path("projected_all").asText())
+                    .append(" of ").append(lag.path("published").asText())
+                    .append("; not on the stream 30 s after the last: ").append(lag.path("unseen_after_30s").asText())
+                    .append(lag.path("unseen_counted_with_lag_at_cutoff").asBoolean() ? " (in the percentiles with the lag they had then: a lower bound)" : "")
+                    .append("; events by type ").append(lag.path("events_by_type").toString()).append('\n');
+            b.append("* p99 lag of each second (ms): ").append(lag.path("lag_p99_ms_each_second").toString()).append('\n');
+            b.append("* the inventory-service's own projection-lag timer (occurredAt → commit) at the end, per topic:")
+                    .append(projectionTimer(lag.path("inventory_projection_metrics"))).append("\n\n");
+        }
+        if (!look.isMissingNode()) {
+            JsonNode seeded = look.path("seeded");
+            b.append("Lookups: ").append(String.format("%,d", seeded.path("slots").asLong())).append(" volumes in ").append(seeded.path("libraries").asText())
+                    .append(" libraries, ").append(seeded.path("drives").asText()).append(" drives, ")
+                    .append(seeded.path("active_reservations").asText()).append(" active reservations (the database held ")
+                    .append(seeded.path("all_libraries_in_database").asText()).append(" libraries, ")
+                    .append(String.format("%,d", seeded.path("all_slots_in_database").asLong()))
+                    .append(" slots in all), seeded through `drivebus.device.status` and `drivebus.reservation.events` and projected in ")
+                    .append(String.format("%.1f", look.path("seed_projected_s").asDouble())).append(" s. ").append(look.path("client").asText())
+                    .append(", after ").append(look.path("warmup_requests").asText()).append(" warm-up requests; errors: ")
+                    .append(look.path("errors").asText()).append(".\n\n");
+            b.append("* `GET /api/volumes/{label}`: ").append(pcts(look.path("volume_lookup"))).append("; ")
+                    .append(look.path("volume_lookup_bytes").path("max").asText()).append(" bytes at most\n");
+            JsonNode ib = look.path("library_inventory_bytes");
+            b.append("* `GET /api/libraries/{id}/inventory`: ").append(pcts(look.path("library_inventory"))).append("; ")
+                    .append(String.format("%,d bytes of JSON each (%,d KiB)", ib.path("max").asLong(), ib.path("max").asLong() / 1024)).append("\n\n");
+        }
+    }
+
+    /** "topic: n records, mean s, max s" from the drivebus_inventory_projection_lag_seconds lines of /q/metrics. */
+    private static String projectionTimer(JsonNode metrics) {
+        Map<String, double[]> byTopic = new java.util.TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = metrics.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("_(count|sum|max)\\{topic=\"([^\"]+)\"").matcher(e.getKey());
+            if (!m.find()) {
+                continue;
+            }
+            double[] v = byTopic.computeIfAbsent(m.group(2), k -> new double[3]);
+            double x = Double.parseDouble(e.getValue().asText());
+            v[switch (m.group(1)) { case "count" -> 0; case "sum" -> 1; default -> 2; }] = x;
+        }
+        if (byTopic.isEmpty()) {
+            return " (not read)";
+        }
+        StringBuilder b = new StringBuilder();
+        byTopic.forEach((topic, v) -> b.append(b.length() == 0 ? " " : "; ").append(String.format("%s %,.0f records, mean %.2f s, max %.2f s",
+                topic, v[0], v[0] == 0 ? 0 : v[1] / v[0], v[2])));
+        return b.toString();
+    }
+
+    private static void amandaSection(StringBuilder b, JsonNode sc) {
+        JsonNode a = sc.path("amanda-side-by-side");
+        if (a.isMissingNode()) {
+            return;
+        }
+        JsonNode l = a.path("latency_ms");
+        b.append("## Side by side with Amanda\n\n");
+        b.append(a.path("description").asText()).append(".\n\n");
+        b.append("| | per second | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n");
+        row(b, "drivebus reserve+release, closed loop, " + l.path("drivebus_in_flight").asText() + " in flight", a.path("drivebus_cycles_per_s"),
+                l.path("drivebus_cycle_closed_loop"));
+        row(b, "drivebus grant (reserve), open loop 500/s, CO-corrected", null, l.path("drivebus_grant_open_loop_500_per_s"));
+        row(b, "Amanda load+release, 1 process", a.path("amanda_1_process_per_s"), l.path("amanda_cycle_1_process"));
+        row(b, "Amanda load, 1 process", null, l.path("amanda_load_1_process"));
+        row(b, "Amanda load+release, 4 processes", a.path("amanda_4_processes_per_s"), l.path("amanda_cycle_4_processes"));
+        b.append("\nRatio drivebus ÷ Amanda: **").append(a.path("ratio_vs_1_process").asText("?")).append("×** against one Amanda process, **")
+                .append(a.path("ratio_vs_4_processes").asText("?")).append("×** against four. ").append(a.path("note").asText()).append(".\n\n");
+    }
+
+    private static void row(StringBuilder b, String what, JsonNode perS, JsonNode lat) {
+        b.append("| ").append(what).append(" | ").append(perS == null ? "" : fmt(perS)).append(" | ").append(fmt(lat.path("p50_ms")))
+                .append(" | ").append(fmt(lat.path("p99_ms"))).append(" | ").append(fmt(lat.path("max_ms"))).append(" |\n");
     }
 
     private static void failoverSection(StringBuilder b, String name, JsonNode fo) {

@@ -103,6 +103,65 @@ class BenchPartsTest {
     }
 
     @Test
+    void reportShowsTheFootprintsFiguresInItsRowAndASkippedAmanda() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        Map<String, Object> sc = new LinkedHashMap<>();
+        sc.put("footprint", Map.of("description", "RSS and start-up", "goal", "report", "raw", Map.of("services", List.of(
+                Map.of("service", "reservation-service", "start_to_ready_ms", 9171, "rss_mib_at_ready", 219.7)))));
+        sc.put("amanda", Map.of("skipped", "Amanda is not installed"));
+        report.put("scenarios", sc);
+        report.put("rss_after_load_mib", Map.of("rs-a", 384.2));
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("RSS and start-up: reservation-service 9.2 s to ready, 220 MiB"), md);
+        assertTrue(md.contains("report (see [Footprint](#footprint))"), md);
+        assertTrue(md.contains("skipped: Amanda is not installed"), md);
+        assertTrue(md.contains("RSS after the load scenarios (MiB): rs-a 384"), md);
+        assertTrue(!md.contains("### Sweep"), md);
+    }
+
+    @Test
+    void reportHasTheRatioToAmanda() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        Map<String, Object> sc = new LinkedHashMap<>();
+        sc.put("amanda", Map.of("description", "Amanda", "latency", Map.of("p50_ms", 0.6), "throughput", 1600.0, "throughput_unit",
+                "load+release/s"));
+        sc.put("amanda-side-by-side", Map.of("description", "ratio", "drivebus_cycles_per_s", 3200.0, "amanda_1_process_per_s", 1600.0,
+                "ratio_vs_1_process", 2.0, "ratio_vs_4_processes", 2.4, "latency_ms", Map.of("amanda_cycle_1_process", Map.of("p50_ms", 0.6)),
+                "note", "Not like for like"));
+        report.put("scenarios", sc);
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("drivebus ÷ Amanda: 2.0× (1 process), 2.4× (4 processes)"), md);
+        assertTrue(md.contains("| Amanda load+release, 1 process | 1,600 | 0.60 |"), md);
+        assertTrue(!md.contains("Amanda side by side (load by slot"), md);
+    }
+
+    @Test
+    void reportHasTheInventorysOwnProjectionTimer() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("inventory_projection_metrics", Map.of("drivebus_inventory_projection_lag_seconds_count{topic=\"drivebus.device.events\"}", "4.0",
+                "drivebus_inventory_projection_lag_seconds_sum{topic=\"drivebus.device.events\"}", "2.0",
+                "drivebus_inventory_projection_lag_seconds_max{topic=\"drivebus.device.events\"}", "0.9"));
+        report.put("scenarios", Map.of("inventory-lag", Map.of("description", "lag", "raw", raw)));
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("drivebus.device.events 4 records, mean 0.50 s, max 0.90 s"), md);
+        assertTrue(!md.contains("* inventory: projection lag"), md);
+    }
+
+    @Test
+    void inventorySeedStatusIsValidWithAThousandSlotsAndEveryVolumeOnce() {
+        LibraryStatus st = InventoryLoad.seedStatus("inv-0", 10, 1000, 1);
+        codec.encode(Envelope.of("bench", null, st)); // schema-checked
+        assertEquals(1000, st.slots().size());
+        assertEquals(10, st.drives().stream().filter(d -> d.state() == DriveState.loaded).count());
+        long inSlots = st.slots().stream().filter(s -> s.label() != null).count();
+        assertEquals(1000, inSlots + st.drives().size()); // a volume is in its slot or in a drive, never both
+    }
+
+    @Test
     void parsesOptions() {
         Args a = new Args(new String[] {"open", "--rate", "250", "--validate", "--only=a,b"}, 1);
         assertEquals(250, a.dbl("rate", 0), 0);
