@@ -94,6 +94,8 @@ public final class DrivebusClient implements AutoCloseable {
     private final Map<String, PendingCall<?>> watchers = new ConcurrentHashMap<>();
     /** Poll thread only: assigned events partitions and when each was last needed (nanoTime). */
     private final Map<TopicPartition, Long> assigned = new HashMap<>();
+    /** Poll thread only: partitions of the events topic, as fetched when the client was made; 0 if not known. */
+    private int eventsPartitionCount;
     private volatile boolean running = true;
 
     private DrivebusClient(ClientConfig config) {
@@ -123,7 +125,7 @@ public final class DrivebusClient implements AutoCloseable {
         // consumer's connection) ready instead of fetching them one after the other
         pollTasks.add(() -> {
             try {
-                consumer.partitionsFor(Topics.RESERVATION_EVENTS);
+                eventsPartitionCount = consumer.partitionsFor(Topics.RESERVATION_EVENTS).size();
             } catch (RuntimeException e) {
                 // a wakeup by the first request, or the bus is unreachable: the request will say so
             }
@@ -151,6 +153,33 @@ public final class DrivebusClient implements AutoCloseable {
 
     public ClientConfig config() {
         return config;
+    }
+
+    /**
+     * Starts reading the answers partition of these libraries now, from its current end, so that a first request to
+     * them does not wait for that (metadata, assignment, end offset) before it is sent: a one-shot command that knows
+     * its library calls this right after {@link #connect}. The end offset is still taken before any request is sent,
+     * so no answer can be missed; what arrives meanwhile is other clients' answers, skipped. Best effort: a request
+     * assigns its partitions itself when this has not (yet) done so.
+     */
+    public void listen(String... libraries) {
+        pollTasks.add(() -> {
+            try {
+                // the count the connect-time metadata fetch found, else one more fetch (the consumer does not cache it)
+                int n = eventsPartitionCount > 0 ? eventsPartitionCount : consumer.partitionsFor(Topics.RESERVATION_EVENTS).size();
+                Set<TopicPartition> tps = new HashSet<>();
+                for (String l : libraries) {
+                    if (l != null && !l.isBlank()) {
+                        tps.add(new TopicPartition(Topics.RESERVATION_EVENTS, partitionFor(l, n)));
+                    }
+                }
+                listen(tps, new CompletableFuture<>());
+            } catch (RuntimeException e) {
+                // a wakeup by the first request, or the bus is unreachable: the request does it and says so
+            }
+            Trace.mark("listening ahead");
+        });
+        // no wakeup(): it would also abort the poll thread's next consumer call, e.g. this task's own metadata fetch
     }
 
     // ---------------------------------------------------------------- reserve
@@ -624,11 +653,12 @@ public final class DrivebusClient implements AutoCloseable {
     private void dispatch(ConsumerRecord<String, byte[]> record) {
         Envelope<? extends Payload> envelope;
         try {
-            envelope = codec.decode(record.value());
+            // most answers on the partition are other clients': skipped before their validation
+            envelope = codec.decode(record.value(), id -> id != null && (calls.containsKey(id) || watchers.containsKey(id)));
         } catch (InvalidMessageException e) {
             return; // not ours to dead-letter: the events topic's consumers of record do that
         }
-        if (envelope.correlationId() == null || !(envelope.payload() instanceof ReservationEvent event)) {
+        if (envelope == null || envelope.correlationId() == null || !(envelope.payload() instanceof ReservationEvent event)) {
             return;
         }
         PendingCall<?> call = calls.get(envelope.correlationId());

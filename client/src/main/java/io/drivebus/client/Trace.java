@@ -29,7 +29,18 @@ public final class Trace {
     public static void mark(String step) {
         if (ON) {
             System.err.println("drivebus-trace: " + Duration.between(START, Instant.now()).toMillis() + " ms " + step
-                    + " [" + Thread.currentThread().getName() + "]");
+                    + " [" + Thread.currentThread().getName() + "] cpu " + processCpuMillis() + " ms");
+        }
+    }
+
+    /** The process's CPU time so far, all threads (JIT and GC too), from /proc; -1 where there is none. */
+    static long processCpuMillis() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime + stime, in 10 ms ticks
+        } catch (Exception e) {
+            return -1;
         }
     }
 

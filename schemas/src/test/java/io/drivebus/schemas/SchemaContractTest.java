@@ -157,6 +157,19 @@ class SchemaContractTest {
     }
 
     @Test
+    void aClientDecodesOnlyTheAnswersItWantsAndChecksThoseInFull() throws Exception {
+        Envelope<?> answer = Envelope.of("svc", "req-1", new io.drivebus.schemas.reservation.ReservationQueued("lib1",
+                new Owner("bob", "site"), 2));
+        ObjectNode broken = (ObjectNode) mapper.readTree(codec.encode(answer));
+        ((ObjectNode) broken.get("payload")).put("position", "second"); // wrong type
+        byte[] bytes = mapper.writeValueAsBytes(broken);
+        assertEquals(null, codec.decode(bytes, id -> false), "another client's answer: skipped, not validated");
+        assertTrue(assertThrows(InvalidMessageException.class, () -> codec.decode(bytes, "req-1"::equals)).getMessage()
+                .contains("position"), "a wanted answer that breaks its schema is refused, not misread");
+        assertEquals("req-1", codec.decode(codec.encode(answer), "req-1"::equals).correlationId());
+    }
+
+    @Test
     void reserveNamesAtMostOneTarget() throws Exception {
         ObjectNode tree = mapper.valueToTree(Examples.envelope(MessageType.RESERVE));
         ((ObjectNode) tree.get("payload")).put("label", "VOL003");

@@ -17,6 +17,11 @@ final class CancelCommand extends VerbCommand {
     @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
     String library;
 
+    @Override
+    String library() {
+        return library;
+    }
+
     @Option(names = "--request", required = true, paramLabel = "ID", description = "The reserve request's id (requestId).")
     String requestId;
 

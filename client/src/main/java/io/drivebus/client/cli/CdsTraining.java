@@ -1,9 +1,9 @@
 package io.drivebus.client.cli;
 
+import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
-import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.ChangerOp;
 import io.drivebus.schemas.reservation.ChangerRequest;

@@ -128,7 +128,9 @@ public class DrivebusCommand implements Runnable {
         if (verb != null && VERBS.containsKey(verb) && !"help".equals(verb)) {
             cmd.addSubcommand(verb, VERBS.get(verb));
         } else {
-            VERBS.forEach(cmd::addSubcommand);
+            for (Map.Entry<String, Class<?>> v : VERBS.entrySet()) { // no lambda in this class: see Warmup
+                cmd.addSubcommand(v.getKey(), v.getValue());
+            }
         }
         return cmd;
     }
@@ -149,10 +151,7 @@ public class DrivebusCommand implements Runnable {
 
     public static void main(String[] args) {
         io.drivebus.client.Trace.mark("main");
-        // the codec compiles every message schema when first used: do it while picocli parses
-        Thread warm = new Thread(io.drivebus.schemas.MessageCodec::get, "drivebus-warm-codec");
-        warm.setDaemon(true);
-        warm.start();
+        Warmup.start(verb(args)); // the codec's and the Kafka client's start-up, while picocli builds its model
         CommandLine cmd = commandLine(args);
         io.drivebus.client.Trace.mark("model");
         int code = cmd.execute(args);

@@ -16,6 +16,11 @@ final class RenewCommand extends VerbCommand {
     @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
     String library;
 
+    @Override
+    String library() {
+        return library;
+    }
+
     @Option(names = "--reservation", required = true, paramLabel = "ID", description = "The reservation id reserve printed.")
     String reservationId;
 

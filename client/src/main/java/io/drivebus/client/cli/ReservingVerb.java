@@ -27,6 +27,11 @@ abstract class ReservingVerb extends VerbCommand {
         return options.timeout;
     }
 
+    @Override
+    String library() {
+        return options.library;
+    }
+
     ReserveRequest request(Owner owner) {
         return options.apply(volume(options.library)).owner(owner).request();
     }

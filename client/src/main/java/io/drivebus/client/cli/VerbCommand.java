@@ -3,10 +3,10 @@ package io.drivebus.client.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.drivebus.schemas.MessageCodec;
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
 import io.drivebus.client.DrivebusException;
-import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  */
 abstract class VerbCommand implements Callable<Integer> {
 
-    /** The codec's mapper (the project's JSON conventions): built once, off the main thread (see main). */
+    /** The codec's mapper (the project's JSON conventions): built once, off the main thread (see Warmup). */
     static ObjectMapper mapper() {
         return MessageCodec.get().mapper();
     }
@@ -58,6 +58,11 @@ abstract class VerbCommand implements Callable<Integer> {
         return true;
     }
 
+    /** The library the verb's request goes to, when known before it is built; null: none or unknown. */
+    String library() {
+        return null;
+    }
+
     /** The verb's --timeout. */
     abstract Duration timeout();
 
@@ -77,6 +82,9 @@ abstract class VerbCommand implements Callable<Integer> {
         Owner owner = new Owner(ownerKey != null ? ownerKey : config.defaultOwner().key(),
                 site != null ? site : config.defaultOwner().site());
         try (DrivebusClient client = needsBus() ? DrivebusClient.connect(config.withDefaultOwner(owner)) : null) {
+            if (client != null && library() != null) {
+                client.listen(library()); // while the request is built and encoded
+            }
             return execute(client, owner, out, err);
         } catch (DrivebusException e) {
             int code = ExitCodes.of(e);
