@@ -92,6 +92,17 @@ public final class Library {
         return s.label;
     }
 
+    /**
+     * Puts back the slots the state store keeps apart from the rest of the library (they change only with the
+     * agent's status, so a request need not rewrite them).
+     */
+    public void restoreSlots(Collection<Slot> stored) {
+        slots.clear();
+        for (Slot s : stored) {
+            slots.put(s.number, s);
+        }
+    }
+
     /** Amanda's num_slots: storage slots, not import/export ones. */
     public int numSlots() {
         return (int) slots.values().stream().filter(s -> !s.importExport).count();

@@ -49,10 +49,47 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private final String source;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, Library> libraries;
+    private KeyValueStore<String, List<io.drivebus.reservation.core.Slot>> slots;
     private WindowStore<String, Long> seenRequests;
 
     private final Security security;
     private final Supplier<String> ids;
+
+    /**
+     * Decoded libraries of this task, so a record costs no state decoding: the store stays the truth (every change
+     * is still written through to it and its changelog) and this is emptied whenever Streams (re)initialises the
+     * task — after a rebalance or an aborted transaction the store is restored and read again.
+     */
+    private final LibraryCache cache = new LibraryCache(LIBRARY_CACHE_SIZE);
+    /** Each library's next lease or wait deadline, so a tick touches only the libraries that have one due. */
+    private final java.util.NavigableSet<Deadline> deadlines = new java.util.TreeSet<>();
+    private final java.util.Map<String, Deadline> deadlineOf = new java.util.HashMap<>();
+    /** False until the first tick after init has read every library's deadline from the store. */
+    private boolean deadlinesLoaded;
+    static final int LIBRARY_CACHE_SIZE = 4096;
+
+    private record Deadline(Instant at, String library) implements Comparable<Deadline> {
+        @Override
+        public int compareTo(Deadline o) {
+            int c = at.compareTo(o.at);
+            return c != 0 ? c : library.compareTo(o.library);
+        }
+    }
+
+    /** Least recently used libraries leave first; a miss costs one store read. */
+    private static final class LibraryCache extends java.util.LinkedHashMap<String, Library> {
+        private final int max;
+
+        LibraryCache(int max) {
+            super(256, 0.75f, true);
+            this.max = max;
+        }
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Library> eldest) {
+            return size() > max;
+        }
+    }
 
     /** @param security null: records are not authenticated (a closed dev setup) */
     ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry, Security security) {
@@ -67,7 +104,9 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.libraries = context.getStateStore(ReservationTopology.LIBRARIES_STORE);
+        this.slots = context.getStateStore(ReservationTopology.SLOTS_STORE);
         this.seenRequests = context.getStateStore(ReservationTopology.SEEN_REQUESTS_STORE);
+        forgetCached();
         context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -87,7 +126,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             return;
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        Library lib = libraries.get(record.key());
+        Library lib = load(record.key());
         boolean known = lib != null;
         if (lib == null) {
             lib = new Library(record.key());
@@ -120,25 +159,89 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             return;
         }
         if (known) {
-            libraries.put(lib.id(), lib);
+            store(lib, payload instanceof LibraryStatus);
         }
         send(lib, outputs, envelope.traceparent());
+    }
+
+    @Override
+    public void close() {
+        forgetCached();
+    }
+
+    private void forgetCached() {
+        cache.clear();
+        deadlines.clear();
+        deadlineOf.clear();
+        deadlinesLoaded = false;
+    }
+
+    private Library load(String id) {
+        Library lib = cache.get(id);
+        if (lib == null) {
+            lib = libraries.get(id);
+            if (lib != null) {
+                List<io.drivebus.reservation.core.Slot> stored = slots.get(id);
+                if (stored != null) {
+                    lib.restoreSlots(stored);
+                }
+                cache.put(id, lib);
+            }
+        }
+        return lib;
+    }
+
+    /** @param withSlots the slots changed (a status was applied): only then are they written */
+    private void store(Library lib, boolean withSlots) {
+        libraries.put(lib.id(), lib);
+        if (withSlots) {
+            slots.put(lib.id(), List.copyOf(lib.slots()));
+        }
+        cache.put(lib.id(), lib);
+        indexDeadline(lib);
+    }
+
+    private void indexDeadline(Library lib) {
+        Deadline old = deadlineOf.remove(lib.id());
+        if (old != null) {
+            deadlines.remove(old);
+        }
+        Instant due = ReservationCore.nextDeadline(lib);
+        if (due != null) {
+            Deadline d = new Deadline(due, lib.id());
+            deadlines.add(d);
+            deadlineOf.put(lib.id(), d);
+        }
     }
 
     /** Lease expiry. Wall-clock so that time passes for a library even when no record arrives for it. */
     private void tick(long nowMs) {
         Instant now = Instant.ofEpochMilli(nowMs);
-        try (KeyValueIterator<String, Library> it = libraries.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, Library> kv = it.next();
-                Instant due = ReservationCore.nextDeadline(kv.value);
-                if (due == null || due.isAfter(now)) {
-                    continue;
+        if (!deadlinesLoaded) {
+            // once per (re)initialisation: the deadlines of libraries this task has not touched yet
+            try (KeyValueIterator<String, Library> it = libraries.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, Library> kv = it.next();
+                    if (!deadlineOf.containsKey(kv.key) && !cache.containsKey(kv.key)) {
+                        indexDeadline(kv.value);
+                    }
                 }
-                List<Output> outputs = core.onTick(kv.value, now);
-                libraries.put(kv.key, kv.value);
-                send(kv.value, outputs, null);
             }
+            deadlinesLoaded = true;
+        }
+        List<String> due = new java.util.ArrayList<>();
+        for (Deadline d : deadlines.headSet(new Deadline(now, "\uffff"), true)) {
+            due.add(d.library());
+        }
+        for (String id : due) {
+            Library lib = load(id);
+            if (lib == null) {
+                deadlines.remove(deadlineOf.remove(id));
+                continue;
+            }
+            List<Output> outputs = core.onTick(lib, now);
+            store(lib, false);
+            send(lib, outputs, null);
         }
     }
 

@@ -15,6 +15,8 @@ public final class ReservationTopology {
 
     public static final String LIBRARIES_STORE = "libraries";
     public static final String SEEN_REQUESTS_STORE = "seen-requests";
+    /** Each library's slots, apart from the rest of its state (see {@link LibrarySerde}). */
+    public static final String SLOTS_STORE = "library-slots";
     /** How long a request id is remembered so a re-sent request is not granted twice. */
     public static final Duration SEEN_RETENTION = Duration.ofHours(1);
 
@@ -39,16 +41,26 @@ public final class ReservationTopology {
     /** @param security null to accept unsigned records (a closed dev setup) */
     public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security) {
+        return build(ids, tickInterval, source, unloadOnExpiry, security, true);
+    }
+
+    /** @param persistentStores false only for measuring our own code without RocksDB (ProcessorCost) */
+    static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+            io.drivebus.reservation.auth.Security security, boolean persistentStores) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
         t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry, security),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
+        t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(LIBRARIES_STORE)
+                : Stores.inMemoryKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
                 .withCachingDisabled(), PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(SLOTS_STORE)
+                : Stores.inMemoryKeyValueStore(SLOTS_STORE), Serdes.String(), new SlotsSerde()).withCachingDisabled(), PROCESSOR);
         t.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
+                persistentStores ? Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false)
+                        : Stores.inMemoryWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
                 Serdes.String(), Serdes.Long()).withCachingDisabled(), PROCESSOR);
         t.addSink(EVENTS_SINK, Topics.RESERVATION_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         t.addSink(COMMANDS_SINK, Topics.DEVICE_COMMANDS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
