@@ -70,6 +70,9 @@ class ChaosIT {
         System.out.println("chaos: " + CYCLES + " cycles, " + load.cycles() + " reserve/release cycles, " + load.requestIds().size()
                 + " reserve requests, " + load.unanswered().size() + " not answered within " + ANSWER);
         assertTrue(load.cycles() > 10, "the load went on: " + load.cycles());
+        if (!load.unanswered().isEmpty()) {
+            explain(stack.bootstrap(), load.unanswered());
+        }
         assertEquals(List.of(), load.unanswered(), "every request answered");
         EventHistory.assertInvariants(stack.bootstrap(), load.requestIds());
         // the inventory converges: nothing reserved once the load stopped, as the service's answers say
@@ -81,5 +84,19 @@ class ChaosIT {
             }
             return true;
         });
+    }
+
+    /** Where an unanswered request was lost: never on the requests topic, answered but missed, or not decided. */
+    private static void explain(String bootstrap, List<String> unanswered) {
+        EventHistory requests = EventHistory.read(bootstrap, io.drivebus.schemas.Topics.RESERVATION_REQUESTS);
+        EventHistory events = EventHistory.read(bootstrap, io.drivebus.schemas.Topics.RESERVATION_EVENTS);
+        EventHistory dead = EventHistory.read(bootstrap, io.drivebus.schemas.Topics.dlq(io.drivebus.schemas.Topics.RESERVATION_REQUESTS));
+        for (String id : unanswered) {
+            long sent = requests.messages.stream().filter(m -> m.id().equals(id)).count();
+            List<String> answers = events.messages.stream().filter(m -> id.equals(m.correlationId())).map(m -> m.type()).toList();
+            long deadLettered = dead.messages.stream().filter(m -> m.id().equals(id)).count();
+            System.out.println("chaos: unanswered " + id + ": on the requests topic " + sent + "x, dead-lettered " + deadLettered
+                    + "x, committed events for it: " + answers);
+        }
     }
 }

@@ -31,10 +31,14 @@ public class ReservationStreams {
     private final Duration tickInterval;
     private final boolean unloadOnExpiry;
     private volatile KafkaStreams streams;
+    private HangingTransactions hanging;
+    private final Duration hangingAfter;
 
     ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
             @ConfigProperty(name = "drivebus.reservation.tick-interval", defaultValue = "250ms") Duration tickInterval,
-            @ConfigProperty(name = "drivebus.reservation.unload-on-expiry", defaultValue = "false") boolean unloadOnExpiry) {
+            @ConfigProperty(name = "drivebus.reservation.unload-on-expiry", defaultValue = "false") boolean unloadOnExpiry,
+            @ConfigProperty(name = "drivebus.reservation.hanging-transaction-after", defaultValue = "30s") Duration hangingAfter) {
+        this.hangingAfter = hangingAfter;
         this.config = config;
         this.bootstrap = bootstrap;
         this.tickInterval = tickInterval;
@@ -69,6 +73,11 @@ public class ReservationStreams {
         });
         streams.start();
         LOG.infof("reservation topology started against %s", bootstrap);
+        if (!hangingAfter.isZero()) {
+            hanging = new HangingTransactions(org.apache.kafka.clients.admin.Admin.create(HangingTransactions.adminProperties(props)),
+                    props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), hangingAfter, System::currentTimeMillis)
+                    .start(Duration.ofSeconds(5));
+        }
     }
 
     /**
@@ -91,6 +100,9 @@ public class ReservationStreams {
     }
 
     void stop(@Observes ShutdownEvent ev) {
+        if (hanging != null) {
+            hanging.close();
+        }
         if (streams != null) {
             streams.close(Duration.ofSeconds(10));
         }

@@ -1,0 +1,176 @@
+package io.drivebus.reservation.streams;
+
+import io.drivebus.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * Aborts transactions left open on the partitions this service writes after the transaction coordinator stopped
+ * tracking them. Found by the chaos harness: a broker killed with kill -9 mid-transaction came back, aborted the
+ * transaction in its log, but never wrote the abort marker to two changelog partitions. Their last stable offset
+ * then stays put for good, so the task restoring from them never becomes active and its libraries get no answers.
+ * This is Kafka's "hanging transaction" (KIP-664), and its remedy is the one the {@code kafka-transactions.sh
+ * find-hanging/abort} tool applies: write the abort marker for that producer directly.
+ *
+ * <p>Never a live transaction: a transaction is aborted only when this sweeper has seen it open at the same start
+ * offset for {@code hangingAfter} of its own wall-clock time — far longer than any live one can stay open (the
+ * transaction timeout, 3 s, plus the coordinator's abort check) — and the coordinator does not list its producer
+ * as in a transaction. Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it
+ * the sweeper logs what to abort by hand.
+ */
+final class HangingTransactions implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HangingTransactions.class);
+
+    private final Admin admin;
+    private final List<String> topics;
+    private final long hangingAfterMs;
+    private final LongSupplier clock;
+    private final boolean askCoordinator;
+    /** Open transactions seen, by partition, producer, epoch and start offset: when first seen. */
+    private final Map<String, Long> firstSeen = new HashMap<>();
+    private ScheduledExecutorService timer;
+
+    HangingTransactions(Admin admin, String applicationId, Duration hangingAfter, LongSupplier clock) {
+        this(admin, written(applicationId), hangingAfter, clock, true);
+    }
+
+    /** @param askCoordinator false only in tests, to abort a transaction the coordinator still tracks */
+    HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator) {
+        this.admin = admin;
+        this.topics = List.copyOf(topics);
+        this.hangingAfterMs = hangingAfter.toMillis();
+        this.clock = clock;
+        this.askCoordinator = askCoordinator;
+    }
+
+    /** Every topic the service writes in its transactions: answers, commands, forwards, dead letters, changelogs. */
+    static List<String> written(String applicationId) {
+        List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.DEVICE_COMMANDS, Topics.RESERVATION_REQUESTS));
+        Topics.LIBRARY_KEYED.forEach(in -> t.add(Topics.dlq(in)));
+        for (String store : List.of(ReservationTopology.LIBRARIES_STORE, ReservationTopology.SLOTS_STORE,
+                ReservationTopology.SEEN_REQUESTS_STORE)) {
+            t.add(applicationId + "-" + store + "-changelog");
+        }
+        return t;
+    }
+
+    /** The admin client settings among the Streams settings: where the broker is and how to authenticate. */
+    static Properties adminProperties(Properties streams) {
+        Properties p = new Properties();
+        streams.forEach((k, v) -> {
+            String key = String.valueOf(k);
+            if (key.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) || key.startsWith("security.") || key.startsWith("sasl.")
+                    || key.startsWith("ssl.")) {
+                p.put(key, v);
+            }
+        });
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "drivebus-reservation-hanging-transactions");
+        return p;
+    }
+
+    HangingTransactions start(Duration every) {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "drivebus-hanging-transactions");
+            th.setDaemon(true);
+            return th;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                sweep();
+            } catch (Exception e) {
+                LOG.debugf("hanging-transaction check skipped: %s", e.toString());
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** One check; returns the aborts it asked for. */
+    List<AbortTransactionSpec> sweep() throws Exception {
+        Map<String, TopicDescription> described = admin.describeTopics(existing()).allTopicNames().get(30, TimeUnit.SECONDS);
+        List<TopicPartition> partitions = new ArrayList<>();
+        described.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+        Map<TopicPartition, PartitionProducerState> states = admin.describeProducers(partitions).all().get(30, TimeUnit.SECONDS);
+        long now = clock.getAsLong();
+        Set<String> open = new HashSet<>();
+        List<AbortTransactionSpec> due = new ArrayList<>();
+        Set<Long> inTransaction = null;
+        for (var e : states.entrySet()) {
+            for (ProducerState ps : e.getValue().activeProducers()) {
+                if (ps.currentTransactionStartOffset().isEmpty()) {
+                    continue;
+                }
+                String key = e.getKey() + "/" + ps.producerId() + "/" + ps.producerEpoch() + "/" + ps.currentTransactionStartOffset().getAsLong();
+                open.add(key);
+                long since = firstSeen.computeIfAbsent(key, k -> now);
+                if (now - since < hangingAfterMs) {
+                    continue;
+                }
+                if (inTransaction == null && askCoordinator) {
+                    inTransaction = producersInTransaction();
+                }
+                if (askCoordinator && inTransaction.contains(ps.producerId())) {
+                    continue; // the coordinator still tracks it: it will end it
+                }
+                due.add(new AbortTransactionSpec(e.getKey(), ps.producerId(), (short) ps.producerEpoch(), ps.coordinatorEpoch().orElse(-1)));
+            }
+        }
+        firstSeen.keySet().retainAll(open);
+        for (AbortTransactionSpec spec : due) {
+            try {
+                admin.abortTransaction(spec).all().get(30, TimeUnit.SECONDS);
+                LOG.warnf("aborted a hanging transaction on %s (producer %d, epoch %d): open for over %d s, unknown to its coordinator",
+                        spec.topicPartition(), spec.producerId(), spec.producerEpoch(), hangingAfterMs / 1000);
+            } catch (Exception ex) {
+                LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be aborted (%s); abort it with "
+                        + "kafka-transactions.sh abort --topic %s --partition %d --producer-id %d --producer-epoch %d --coordinator-epoch %d",
+                        spec.topicPartition(), spec.producerId(), spec.producerEpoch(), ex.getMessage(), spec.topicPartition().topic(),
+                        spec.topicPartition().partition(), spec.producerId(), spec.producerEpoch(), spec.coordinatorEpoch());
+            }
+        }
+        return due;
+    }
+
+    private List<String> existing() throws Exception {
+        Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        return topics.stream().filter(names::contains).toList();
+    }
+
+    private Set<Long> producersInTransaction() throws Exception {
+        Set<Long> ids = new HashSet<>();
+        for (TransactionListing l : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
+            if (l.state() == TransactionState.ONGOING || l.state() == TransactionState.PREPARE_ABORT
+                    || l.state() == TransactionState.PREPARE_COMMIT) {
+                ids.add(l.producerId());
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        admin.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,88 @@
+package io.drivebus.reservation.streams;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drivebus.stack.test.KafkaTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hanging-transaction sweeper on a real broker: it leaves a live transaction alone however long it runs, and the
+ * abort it writes for a hanging one is one the broker takes — the partition's last stable offset moves past it.
+ * (A truly hanging transaction needs a broker killed at the wrong moment; the chaos harness does that.)
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+class HangingTransactionsTest {
+    final AtomicLong now = new AtomicLong(1_000_000);
+
+    @Test
+    void aLiveTransactionIsLeftAloneAndAHangingOnesAbortIsTakenByTheBroker() throws Exception {
+        String topic = "hanging-" + Long.toHexString(System.nanoTime());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap()));
+                KafkaProducer<String, byte[]> producer = transactional()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", new byte[] {1})).get();
+            assertEquals(0, lastStableOffset(tp), "the open transaction holds read_committed readers");
+
+            HangingTransactions careful = new HangingTransactions(admin, List.of(topic), Duration.ofSeconds(30), now::get, true);
+            assertEquals(List.of(), careful.sweep(), "first seen now");
+            now.addAndGet(60_000);
+            assertEquals(List.of(), careful.sweep(), "the coordinator still tracks it: not ours to abort");
+            assertEquals(0, lastStableOffset(tp));
+
+            // as if the coordinator had forgotten it
+            HangingTransactions sweeper = new HangingTransactions(admin, List.of(topic), Duration.ofSeconds(30), now::get, false);
+            assertEquals(List.of(), sweeper.sweep(), "not yet open long enough");
+            now.addAndGet(31_000);
+            var aborted = sweeper.sweep();
+            assertEquals(1, aborted.size());
+            assertEquals(tp, aborted.get(0).topicPartition());
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (lastStableOffset(tp) < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(lastStableOffset(tp) >= 2, "the abort marker lets readers past the record");
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> transactional() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "hanging-test-" + System.nanoTime());
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "120000");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static long lastStableOffset(TopicPartition tp) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            return c.endOffsets(List.of(tp)).get(tp);
+        }
+    }
+}
