@@ -163,6 +163,8 @@ public final class LocalStack implements AutoCloseable {
         }
         cfg.put("kafka-streams.state.dir", options.dir.resolve("streams-" + name).toString());
         cfg.put("drivebus.reservation.tick-interval", options.leaseTick.toMillis() + "ms");
+        // this broker aborts timed-out transactions within a second (KafkaBroker), so a transaction open 10 s is hanging
+        cfg.put("drivebus.reservation.hanging-transaction-after", "10s");
         return new ServiceProcess("reservation-service", port, cfg, options.dir.resolve("logs"), name).start();
     }
 

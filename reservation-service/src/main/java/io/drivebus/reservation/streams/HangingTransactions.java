@@ -63,9 +63,14 @@ final class HangingTransactions implements AutoCloseable {
         this.askCoordinator = askCoordinator;
     }
 
-    /** Every topic the service writes in its transactions: answers, commands, forwards, dead letters, changelogs. */
+    /**
+     * Every topic the service writes in its transactions: answers, commands, forwards, dead letters, changelogs, and
+     * the consumer offsets it commits with them — a pending offset commit of a hanging transaction makes every fetch
+     * of the group's committed offsets wait, so the task never starts either.
+     */
     static List<String> written(String applicationId) {
-        List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.DEVICE_COMMANDS, Topics.RESERVATION_REQUESTS));
+        List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.DEVICE_COMMANDS, Topics.RESERVATION_REQUESTS,
+                "__consumer_offsets"));
         Topics.LIBRARY_KEYED.forEach(in -> t.add(Topics.dlq(in)));
         for (String store : List.of(ReservationTopology.LIBRARIES_STORE, ReservationTopology.SLOTS_STORE,
                 ReservationTopology.SEEN_REQUESTS_STORE)) {
