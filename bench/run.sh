@@ -2,12 +2,13 @@
 # Runs every benchmark scenario of issue 7 against real processes (Kafka broker, reservation-service instances;
 # PostgreSQL and the inventory-service for the footprint and the inventory scenarios; a device-agent for the
 # footprint; Amanda's changer for `amanda`) and writes docs/benchmarks.md and docs/benchmarks.json. Takes about
-# 20 minutes; run it on a quiet machine.
+# 30 minutes; run it on a quiet machine.
 #   bench/run.sh                 everything
 #   bench/run.sh --quick         short runs: a smoke test of the harness, not figures to quote
 #   bench/run.sh --only latency,contention   scenarios: footprint, inventory-lookup, inventory-lag, latency, latency-curve,
-#                                throughput, amanda (also runs latency and throughput), contention, sweep, scale-instances,
-#                                failover, failover-tuned
+#                                throughput, amanda (also runs latency and throughput), contention, sweep, scale (cost per
+#                                reservation, 1 → 1,000 libraries and 10 → 10,000 slots, with bench/processor-cost.sh's
+#                                ProcessorCost beside it), scale-instances, failover, failover-tuned
 #   bench/run.sh --skip-build    use what is built
 #   bench/run.sh --docs DIR --work DIR   write the reports to DIR instead of docs/; scratch files (default bench/target/bench-run)
 # `amanda` needs Amanda (apt-get install amanda-server amanda-common libencode-locale-perl) and root: it writes

@@ -33,15 +33,17 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
- * scale-instances, failover, failover-tuned), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
+ * scale, scale-instances, failover, failover-tuned), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
  * {@code --failover-rounds N}, {@code --merge} (keep the other scenarios of the last docs/benchmarks.json),
  * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
  *
  * <p>{@code amanda} runs Amanda's changer (bench/amanda) in the same run as {@code latency} and {@code throughput},
  * which it therefore also runs, and reports the ratio; without Amanda installed it is recorded as skipped.
  *
- * <p>Not yet here (the structure takes them as further scenarios): cost per reservation from 1 to 1,000 libraries,
- * the chaos harness and the malformed-input corpus.
+ * <p>{@code scale} is the cost per reservation from 1 to 1,000 libraries and 10 to 10,000 slots per library: the
+ * service's CPU per closed-loop cycle, and beside it the broker-free ProcessorCost of the same settings.
+ *
+ * <p>Not yet here (the structure takes them as further scenarios): the chaos harness and the malformed-input corpus.
  */
 @SuppressWarnings("unchecked")
 public final class Harness {
@@ -49,7 +51,7 @@ public final class Harness {
     static final String INVENTORY = "inventory-service";
     /** The scenarios that need a reservation-service instance (the others do without starting one). */
     static final List<String> RS_SCENARIOS = List.of("latency", "latency-curve", "throughput", "amanda", "contention", "sweep",
-            "scale-instances", "failover", "failover-tuned");
+            "scale", "scale-instances", "failover", "failover-tuned");
     /** Amanda's Perl modules are not on Perl's default @INC; its own tools add this directory. */
     static final String AMANDA_PERL = "/usr/lib/x86_64-linux-gnu/amanda/perl";
     static final String AMANDA_CONFIG = "drivebus-bench";
@@ -166,6 +168,10 @@ public final class Harness {
         }
         if (wants("sweep")) {
             guard("sweep", this::sweep);
+        }
+        if (wants("scale")) {
+            // before scale-instances: one instance, as throughput has it
+            guard("scale", this::scale);
         }
         if (wants("scale-instances")) {
             guard("scale-instances", () -> {
@@ -532,6 +538,275 @@ public final class Harness {
         m.put("unanswered_at_end", r.get("unanswered"));
         m.put("denied", r.get("denied"));
         return m;
+    }
+
+    // ---------------------------------------------------------------- scale
+
+    /** The broker's message.max.bytes when not set (KafkaBroker does not): 1 MiB plus the record batch overhead. */
+    static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    /** A producer's max.request.size when not set (the load generator's and the service's): it bounds one record too. */
+    static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+    static final int SCALE_DRIVES = 4;
+    static final int SCALE_SLOT_SWEEP_LIBRARIES = 16;
+    static final int SCALE_MAX_IN_FLIGHT = 256;
+    /** Within this factor of the smallest setting's cost, the largest's counts as flat. */
+    static final double FLAT_WITHIN = 2.0;
+
+    /** One row of the scale table: what was swept and the library shape. */
+    record ScaleSetting(String sweep, int libraries, int slotsPerLibrary) {
+        int inFlight() {
+            return Math.min(libraries * SCALE_DRIVES, SCALE_MAX_IN_FLIGHT);
+        }
+
+        int extraSlots() {
+            return slotsPerLibrary - SCALE_DRIVES;
+        }
+
+        String prefix() {
+            return "sc" + sweep.charAt(0) + libraries + "x" + slotsPerLibrary;
+        }
+    }
+
+    static List<ScaleSetting> scaleSettings() {
+        List<ScaleSetting> s = new ArrayList<>();
+        // libraries of 10 slots, the slot sweep's smallest, so both sweeps start from the same library
+        for (int l : List.of(1, 10, 100, 1000)) {
+            s.add(new ScaleSetting("libraries", l, 10));
+        }
+        for (int slots : List.of(10, 100, 1000, 10_000)) {
+            s.add(new ScaleSetting("slots", SCALE_SLOT_SWEEP_LIBRARIES, slots));
+        }
+        return s;
+    }
+
+    /** Bytes of one library's status envelope as the load generator publishes it. */
+    static int statusBytes(ScaleSetting st) {
+        SyntheticLibraries libs = new SyntheticLibraries(null, st.prefix(), 1, SCALE_DRIVES, null, st.extraSlots(), 30);
+        return MessageCodec.get().encode(io.drivebus.schemas.Envelope.of("bench/synthetic-agent", null,
+                libs.status(libs.libraries.get(0), System.currentTimeMillis()))).length;
+    }
+
+    /**
+     * Cost per reservation against scale: closed-loop reserve+release cycles through one instance with 1 → 1,000
+     * libraries (4 drives each, at most 256 in flight) and 10 → 10,000 slots per library (16 libraries); the
+     * instance's CPU seconds between the load generator's "measure begin" and "measure end" ÷ the cycles completed
+     * between them. Then the broker-free ProcessorCost of each setting, which counts only its thread's CPU time
+     * and so holds on a busy machine.
+     */
+    private void scale() throws Exception {
+        for (String other : List.copyOf(instances.keySet())) {
+            if (!other.equals("rs-a")) {
+                instances.remove(other).close(); // one instance, so its CPU is all the deciding
+            }
+        }
+        boolean fresh = ensureInstance("rs-a") >= 0;
+        int seconds = quick ? 5 : 20;
+        int warmup = quick ? 2 : 5;
+        if (fresh) {
+            // a just-started JVM would charge its JIT to the first row
+            loadgen("scale-jit-warmup", "closed", List.of("--concurrency", "128", "--duration-s", quick ? "3" : "10", "--warmup-s", "0",
+                    "--libraries", "32", "--drives", "4", "--prefix", "scwarm"), null);
+        }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        // what the instance burns with nothing to decide (Streams' 5 ms poll loop, the 250 ms tick): at a few cycles/s
+        // it is most of the cost per cycle, so each row also shows the cost above it
+        double idleCpuPerS = idleCpuPerSecond(instances.get("rs-a"), quick ? 3 : 10);
+        raw.put("service_idle_cpu_s_per_s", Math.round(idleCpuPerS * 1000) / 1000.0);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("codec_max_message_bytes", MessageCodec.MAX_MESSAGE_BYTES);
+        limits.put("broker_message_max_bytes", BROKER_DEFAULT_MAX_MESSAGE_BYTES + " (default; the bench's broker does not set it)");
+        limits.put("producer_max_request_size", PRODUCER_DEFAULT_MAX_REQUEST_SIZE + " (default, the load generator's and the service's)");
+        raw.put("message_limits", limits);
+        for (ScaleSetting st : scaleSettings()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("sweep", st.sweep());
+            row.put("libraries", st.libraries());
+            row.put("drives_per_library", SCALE_DRIVES);
+            row.put("slots_per_library", st.slotsPerLibrary());
+            row.put("in_flight", st.inFlight());
+            int bytes = statusBytes(st);
+            row.put("status_bytes", bytes);
+            rows.add(row);
+            // the service's slots changelog record is about as large as the status: the same limits hold for it
+            int limit = Math.min(Math.min(BROKER_DEFAULT_MAX_MESSAGE_BYTES, PRODUCER_DEFAULT_MAX_REQUEST_SIZE), MessageCodec.MAX_MESSAGE_BYTES);
+            if (bytes > limit) {
+                row.put("skipped", String.format("a status of %,d bytes exceeds the %,d-byte message limit", bytes, limit));
+                log("scale " + st + ": skipped, " + row.get("skipped"));
+                continue;
+            }
+            try {
+                scaleRow(st, row, seconds, warmup, idleCpuPerS);
+            } catch (Exception e) {
+                e.printStackTrace();
+                row.put("error", String.valueOf(e));
+            }
+        }
+        // after the runs through the service, so it does not share the cores with them
+        for (int i = 0; i < rows.size(); i++) {
+            ScaleSetting st = scaleSettings().get(i);
+            Map<String, Object> row = rows.get(i);
+            if (row.containsKey("skipped")) {
+                continue;
+            }
+            try {
+                List<Double> roundsUs = processorCost(st);
+                row.put("processor_cost_us_per_request", median(roundsUs));
+                // each round's figure, to see whether the first were still warming up
+                row.put("processor_cost_rounds_us_per_request", roundsUs);
+            } catch (Exception e) {
+                row.put("processor_cost_error", String.valueOf(e));
+                log("ProcessorCost " + st + ": " + e);
+            }
+        }
+        raw.put("rows", rows);
+        Map<String, Object> verdicts = new LinkedHashMap<>();
+        // passes when no cost grows past 2×: a cost that falls with scale (the service's fixed per-second work spread
+        // over more cycles) is no scale penalty, though its verdict says "falls", not "flat"
+        boolean noGrowth = true;
+        for (String sweep : List.of("libraries", "slots")) {
+            List<Map<String, Object>> of = rows.stream().filter(r -> sweep.equals(r.get("sweep"))).toList();
+            // not above idle: in its small settings it is a difference of two near-equal figures counted in 10 ms ticks
+            for (String measure : List.of("service_cpu_us_per_cycle", "processor_cost_us_per_request")) {
+                Map<String, Object> v = flatness(of, measure);
+                verdicts.put(sweep + " / " + measure, v);
+                String verdict = (String) v.get("verdict");
+                noGrowth &= verdict.equals("flat") || verdict.startsWith("falls");
+            }
+        }
+        raw.put("verdicts", verdicts);
+        raw.put("measured_s_per_setting", seconds);
+        raw.put("warmup_s_per_setting", warmup);
+        raw.put("status_every_s", 30);
+        raw.put("processor_cost", quick ? "4,000 cycles × 3 rounds, median round" : "10,000 cycles × 5 rounds, median round");
+        raw.put("note", "Cost per cycle = the reservation-service process's CPU seconds (utime+stime from /proc, 10 ms ticks) between the "
+                + "load generator's \"measure begin\" and \"measure end\" ÷ the cycles completed between them: everything the process does "
+                + "(Kafka Streams' consumer, producer, transactions, RocksDB, GC, the 250 ms tick) — and on a shared machine, contention makes "
+                + "it noisier, not lower. Each library's status is published at the start and every 30 s (the heartbeat interval is 60 s): "
+                + "a 10,000-slot status is ~0.8 MB, and at the usual 2 s its decoding would be charged to the reservations; "
+                + "status_rounds_in_window says if one fell in the window. With 1 and 10 libraries only 4 and 40 cycles are in flight, "
+                + "so each transaction commits fewer of them and the per-cycle cost of the commit is higher; more generally the "
+                + "instance's fixed work per second (polling every 5 ms, committing every 10 ms, the tick) is spread over however many "
+                + "cycles the machine lets through, so on a busy machine this cost falls as throughput rises. ProcessorCost is the "
+                + "service's topology without a broker (TopologyTestDriver, in-memory stores), the thread's own CPU time per request.");
+        Map<String, Object> s = scenario("scale", "cost per reservation (CPU µs per reserve+release cycle) with 1 → 1,000 libraries "
+                + "(" + SCALE_DRIVES + " drives each, ≤ " + SCALE_MAX_IN_FLIGHT + " in flight) and 10 → 10,000 slots per library ("
+                + SCALE_SLOT_SWEEP_LIBRARIES + " libraries), one instance; and broker-free (ProcessorCost)",
+                "flat: the largest setting's CPU per cycle within " + (int) FLAT_WITHIN + "× of the smallest's (pass: at most "
+                        + (int) FLAT_WITHIN + "× in both sweeps, through the service and in ProcessorCost)", null, Double.NaN, "", noGrowth);
+        s.put("raw", raw);
+    }
+
+    private double idleCpuPerSecond(ServiceProcess rs, int seconds) throws InterruptedException {
+        Thread.sleep(1000); // the last load's answers and commits out of the way
+        double c0 = Proc.cpuSeconds(rs.pid());
+        long t0 = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        double perS = (Proc.cpuSeconds(rs.pid()) - c0) / ((System.nanoTime() - t0) / 1e9);
+        log(String.format("scale: the idle service uses %.3f CPU s per s", perS));
+        return perS;
+    }
+
+    private void scaleRow(ScaleSetting st, Map<String, Object> row, int seconds, int warmup, double idleCpuPerS) throws Exception {
+        ServiceProcess rs = instances.get("rs-a");
+        double[] cpu = new double[4]; // service before, after; broker before, after
+        long[] wall = new long[2];
+        Map<String, Object> r = loadgen("scale-" + st.prefix(), "closed", List.of("--concurrency", String.valueOf(st.inFlight()),
+                "--duration-s", String.valueOf(seconds), "--warmup-s", String.valueOf(warmup), "--libraries", String.valueOf(st.libraries()),
+                "--drives", String.valueOf(SCALE_DRIVES), "--extra-slots", String.valueOf(st.extraSlots()), "--status-every-s", "30",
+                "--rotate-seats", "--prefix", st.prefix()), line -> {
+                    if (line.equals("measure begin")) {
+                        cpu[0] = Proc.cpuSeconds(rs.pid());
+                        cpu[2] = Proc.cpuSeconds(broker.pid());
+                        wall[0] = System.nanoTime();
+                    } else if (line.equals("measure end")) {
+                        cpu[1] = Proc.cpuSeconds(rs.pid());
+                        cpu[3] = Proc.cpuSeconds(broker.pid());
+                        wall[1] = System.nanoTime();
+                    }
+                });
+        long cycles = (long) num(r.get("cycles_in_window"));
+        if (wall[1] == 0 || cycles <= 0 || cpu[0] < 0 || cpu[1] < 0) {
+            throw new IllegalStateException("no measured window (cycles " + cycles + ", cpu " + java.util.Arrays.toString(cpu) + ")");
+        }
+        double windowS = (wall[1] - wall[0]) / 1e9;
+        row.put("window_s", Math.round(windowS * 100) / 100.0);
+        row.put("cycles_in_window", cycles);
+        row.put("cycles_per_s", Math.round(cycles / windowS * 10) / 10.0);
+        row.put("service_cpu_s", Math.round((cpu[1] - cpu[0]) * 100) / 100.0);
+        row.put("service_cpu_us_per_cycle", Math.round((cpu[1] - cpu[0]) * 1e6 / cycles * 10) / 10.0);
+        // an approximation: under load the poll loop's idle spinning is partly replaced by work
+        row.put("service_cpu_above_idle_us_per_cycle", Math.round(Math.max(0, cpu[1] - cpu[0] - idleCpuPerS * windowS) * 1e6 / cycles * 10) / 10.0);
+        row.put("broker_cpu_us_per_cycle", Math.round((cpu[3] - cpu[2]) * 1e6 / cycles * 10) / 10.0);
+        row.put("cycle_latency", r.get("cycle_latency"));
+        row.put("status_rounds_in_window", r.get("status_rounds_in_window"));
+        row.put("denied", r.get("denied"));
+        row.put("unanswered", r.get("unanswered"));
+        row.put("loadgen", r);
+        log(String.format("scale %s: %,d cycles in %.1f s, %.1f µs service CPU per cycle", st, cycles, windowS,
+                num(row.get("service_cpu_us_per_cycle"))));
+    }
+
+    /** "flat" when the largest setting's figure is within FLAT_WITHIN× of the smallest's (either way). */
+    static Map<String, Object> flatness(List<Map<String, Object>> rows, String measure) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        List<Map<String, Object>> measured = rows.stream().filter(r -> num(r.get(measure)) > 0).toList();
+        if (measured.size() < 2 || measured.get(0) != rows.get(0) || measured.get(measured.size() - 1) != rows.get(rows.size() - 1)) {
+            v.put("verdict", "not measured (smallest or largest setting missing)");
+            return v;
+        }
+        double first = num(measured.get(0).get(measure));
+        double last = num(measured.get(measured.size() - 1).get(measure));
+        double ratio = last / first;
+        v.put("smallest", first);
+        v.put("largest", last);
+        v.put("ratio_largest_to_smallest", Math.round(ratio * 100) / 100.0);
+        v.put("verdict", ratio <= FLAT_WITHIN && ratio >= 1 / FLAT_WITHIN ? "flat"
+                : ratio > FLAT_WITHIN ? String.format("grows %.1f×", ratio) : String.format("falls %.1f×", 1 / ratio));
+        return v;
+    }
+
+    /**
+     * ProcessorCost (reservation-service's test classes) for one setting; µs of CPU per request of each round. Runs it
+     * directly when built, else through bench/processor-cost.sh, which builds it first.
+     */
+    private List<Double> processorCost(ScaleSetting st) throws Exception {
+        // fewer than its own default (20,000 × 7): each request is also encoded and its answers decoded, outside the
+        // clock but not outside the wall time, and there are eight settings
+        String cycles = quick ? "4000" : "10000";
+        String rounds = quick ? "3" : "5";
+        List<String> params = List.of(String.valueOf(st.libraries()), String.valueOf(SCALE_DRIVES), String.valueOf(st.extraSlots()), cycles, rounds);
+        Path rsTarget = root.resolve("reservation-service/target");
+        Path cls = rsTarget.resolve("test-classes/io/drivebus/reservation/streams/ProcessorCost.class");
+        Path cp = rsTarget.resolve("test.classpath");
+        List<String> cmd = new ArrayList<>();
+        if (Files.exists(cls) && Files.exists(cp)) {
+            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:+UseSerialGC", "-cp",
+                    rsTarget.resolve("test-classes") + ":" + rsTarget.resolve("classes") + ":" + Files.readString(cp).trim(),
+                    "io.drivebus.reservation.streams.ProcessorCost"));
+        } else {
+            cmd.add("bench/processor-cost.sh");
+        }
+        cmd.addAll(params);
+        log("ProcessorCost " + String.join(" ", params));
+        String out = run(cmd.toArray(String[]::new));
+        // the decimal mark as the child's locale prints it
+        List<Double> roundsUs = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("round [0-9]+: ([0-9]+[.,][0-9]+) ").matcher(out);
+        while (m.find()) {
+            roundsUs.add(Double.parseDouble(m.group(1).replace(',', '.')));
+        }
+        if (roundsUs.isEmpty()) {
+            throw new IllegalStateException("ProcessorCost printed no rounds: " + out.strip());
+        }
+        log("ProcessorCost " + st + ": " + roundsUs + " µs per request");
+        return roundsUs;
+    }
+
+    /** As ProcessorCost takes its own: the middle of the sorted rounds. */
+    static double median(List<Double> xs) {
+        List<Double> sorted = xs.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
     }
 
     // ---------------------------------------------------------------- inventory

@@ -38,6 +38,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * LoadGen open       --bootstrap B --out F [--rate 500] [--duration-s 30] [--warmup-s 5] [--libraries 32] [--drives 4]
  * LoadGen closed     --bootstrap B --out F [--concurrency 512] [--duration-s 30] [--warmup-s 5] [--libraries 64] [--drives 8]
+ *                    [--extra-slots 0] [--status-every-s 2] [--rotate-seats]
  * LoadGen contention --bootstrap B --out F [--jobs 200] [--drives 4] [--hold-ms 20] [--priorities 5,10,15]
  * LoadGen probe      --bootstrap B --out F [--libraries 8] [--duration-s 40] [--pause-ms 20]
  * LoadGen projection --bootstrap B --out F --inventory URL [--rate 2000] ...   (see {@link InventoryLoad})
@@ -51,6 +52,10 @@ import org.HdrHistogram.Histogram;
  * and ready arrive in one transaction when there is no motion); its drive is then released and reused.
  *
  * <p>Closed loop: N workers, each owning one drive, each doing reserve, release, reserve... as fast as answers come.
+ * With {@code --rotate-seats} a worker takes the drive that waited longest after each cycle, so fewer workers than
+ * drives still touch every library (the scale scenario: 256 in flight over 1,000 libraries). It prints
+ * {@code measure begin} and {@code measure end} at the window's edges, so the harness can read the service's CPU
+ * over exactly the cycles counted.
  */
 public final class LoadGen {
 
@@ -160,7 +165,8 @@ public final class LoadGen {
 
     private SyntheticLibraries libraries(String defPrefix, int defCount, int defDrives, String pool) {
         String prefix = args.str("prefix", defPrefix);
-        return new SyntheticLibraries(bus, prefix, args.integer("libraries", defCount), args.integer("drives", defDrives), pool).start();
+        return new SyntheticLibraries(bus, prefix, args.integer("libraries", defCount), args.integer("drives", defDrives), pool,
+                args.integer("extra-slots", 0), args.integer("status-every-s", 2)).start();
     }
 
     /**
@@ -296,6 +302,8 @@ public final class LoadGen {
             awaitLibraries(libs.libraries);
             List<Seat> all = seats(libs, "closed");
             int n = Math.min(args.integer("concurrency", all.size()), all.size());
+            // the drives no worker holds, longest idle first: a worker swaps its drive for the head after each cycle
+            ConcurrentLinkedQueue<Seat> idle = args.flag("rotate-seats") ? new ConcurrentLinkedQueue<>(all.subList(n, all.size())) : null;
             Histogram cycle = Stats.histogram();
             Histogram reserve = Stats.histogram();
             Histogram release = Stats.histogram();
@@ -305,17 +313,37 @@ public final class LoadGen {
             long measureFrom = t0 + warmupNs;
             long end = measureFrom + durationNs;
             for (int i = 0; i < n; i++) {
-                cycle(all.get(i), stop, measureFrom, end, cycles, cycle, reserve, release);
+                cycle(all.get(i), idle, stop, measureFrom, end, cycles, cycle, reserve, release);
             }
             // a timeline of completed cycles per second, to see warm-up and stalls
             List<Long> perSecond = new ArrayList<>();
             long last = 0;
+            long windowCycles = 0;
+            long windowRounds = 0;
+            boolean inWindow = false;
+            long secondEnd = t0 + TimeUnit.SECONDS.toNanos(1);
             while (System.nanoTime() < end) {
-                Thread.sleep(1000);
+                long wake = Math.min(secondEnd, inWindow ? end : Math.min(end, measureFrom));
+                parkUntil(wake);
                 long c = cycles.get();
-                perSecond.add(c - last);
-                last = c;
+                if (!inWindow && wake >= measureFrom) {
+                    // completed cycles and the service's CPU (read by the harness on this line) from the same instant
+                    inWindow = true;
+                    windowCycles = c;
+                    windowRounds = libs.rounds.get();
+                    System.out.println("measure begin");
+                    System.out.flush();
+                }
+                if (wake >= secondEnd) {
+                    perSecond.add(c - last);
+                    last = c;
+                    secondEnd += TimeUnit.SECONDS.toNanos(1);
+                }
             }
+            long c1 = cycles.get();
+            System.out.println("measure end");
+            System.out.flush();
+            windowCycles = c1 - windowCycles;
             stop.set(true);
             drain(TimeUnit.SECONDS.toNanos(30));
             result.put("concurrency", n);
@@ -326,6 +354,12 @@ public final class LoadGen {
             result.put("cycles_per_s", cycle.getTotalCount() / (durationNs / 1e9));
             result.put("requests_per_s", 2.0 * cycle.getTotalCount() / (durationNs / 1e9));
             result.put("cycles_completed_each_second_incl_warmup", perSecond);
+            // every cycle that completed between "measure begin" and "measure end": what the service's CPU is divided by
+            result.put("cycles_in_window", windowCycles);
+            result.put("slots_per_library", libs.drives + libs.extraSlots);
+            result.put("status_every_s", args.integer("status-every-s", 2));
+            result.put("status_rounds_in_window", libs.rounds.get() - windowRounds);
+            result.put("rotate_seats", idle != null);
             result.put("unanswered", bus.inFlight());
             result.put("cycle_latency", Stats.summary(cycle));
             result.put("reserve_latency", Stats.summary(reserve));
@@ -333,8 +367,8 @@ public final class LoadGen {
         }
     }
 
-    private void cycle(Seat s, AtomicBoolean stop, long from, long to, AtomicLong cycles, Histogram cycle, Histogram reserve,
-            Histogram release) {
+    private void cycle(Seat s, ConcurrentLinkedQueue<Seat> idle, AtomicBoolean stop, long from, long to, AtomicLong cycles, Histogram cycle,
+            Histogram reserve, Histogram release) {
         if (stop.get()) {
             return;
         }
@@ -343,7 +377,7 @@ public final class LoadGen {
             if (!a.is("ready")) {
                 // nothing should deny here; back off a little rather than spin
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                cycle(s, stop, from, to, cycles, cycle, reserve, release);
+                cycle(s, idle, stop, from, to, cycles, cycle, reserve, release);
                 return;
             }
             long t1 = System.nanoTime();
@@ -354,7 +388,12 @@ public final class LoadGen {
                     Stats.recordNanos(reserve, now - t0);
                     Stats.recordNanos(release, t2 - t1);
                 }
-                cycle(s, stop, from, to, cycles, cycle, reserve, release);
+                Seat next = s;
+                if (idle != null && !idle.isEmpty()) {
+                    idle.add(s);
+                    next = idle.poll();
+                }
+                cycle(next, idle, stop, from, to, cycles, cycle, reserve, release);
             });
         });
     }

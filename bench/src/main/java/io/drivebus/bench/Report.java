@@ -86,9 +86,8 @@ final class Report {
             b.append('\n');
         }
 
-        b.append("## CPU during each run\n\n");
-        b.append("CPU seconds used by each process while the scenario ran (two cores: at most 2 s per wall second in total).\n\n");
-        b.append("| scenario | wall s | broker | services (reservation-service instances, inventory-service, PostgreSQL) | load generator |\n|---|---:|---:|---|---:|\n");
+        // scale keeps its CPU per setting in its own section: without other scenarios, no empty table
+        StringBuilder cpuRows = new StringBuilder();
         for (Iterator<Map.Entry<String, JsonNode>> it = sc.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode cpu = e.getValue().path("raw").path("cpu_during_run");
@@ -102,11 +101,16 @@ final class Report {
                     inst.append(inst.length() == 0 ? "" : ", ").append(ce.getKey().replace("_cpu_s", "")).append(' ').append(ce.getValue().asText());
                 }
             }
-            b.append("| ").append(e.getKey()).append(" | ").append(cpu.path("wall_s").asText()).append(" | ")
+            cpuRows.append("| ").append(e.getKey()).append(" | ").append(cpu.path("wall_s").asText()).append(" | ")
                     .append(cpu.path("broker_cpu_s").asText()).append(" | ").append(inst).append(" | ")
                     .append(String.format("%.1f", cpu.path("loadgen_cpu_s").asDouble())).append(" |\n");
         }
-        b.append('\n');
+        if (cpuRows.length() > 0) {
+            b.append("## CPU during each run\n\n");
+            b.append("CPU seconds used by each process while the scenario ran (two cores: at most 2 s per wall second in total).\n\n");
+            b.append("| scenario | wall s | broker | services (reservation-service instances, inventory-service, PostgreSQL) | load generator |\n|---|---:|---:|---|---:|\n");
+            b.append(cpuRows).append('\n');
+        }
 
         JsonNode lat = sc.path("latency").path("raw");
         if (!lat.isMissingNode()) {
@@ -119,6 +123,7 @@ final class Report {
         }
 
         inventorySection(b, sc);
+        scaleSection(b, sc.path("scale").path("raw"));
         amandaSection(b, sc);
 
         JsonNode con = sc.path("contention");
@@ -179,7 +184,9 @@ final class Report {
             b.append("* inventory: projection lag p99 ≤ 250 ms at 2,000 events/s; volume lookup and library inventory p99 ≤ 5 ms with ")
                     .append("100,000 volumes and 1,000 drives (`--only inventory-lag,inventory-lookup`)\n");
         }
-        b.append("* scale: cost per reservation with 1 → 1,000 libraries and 10 → 10,000 slots\n");
+        if (!sc.has("scale")) {
+            b.append("* scale: cost per reservation with 1 → 1,000 libraries and 10 → 10,000 slots (`--only scale`)\n");
+        }
         if (!sc.has("amanda")) {
             b.append("* Amanda side by side (load by slot and release through `Amanda::Changer`; `--only amanda`)\n");
         }
@@ -260,6 +267,58 @@ final class Report {
         byTopic.forEach((topic, v) -> b.append(b.length() == 0 ? " " : "; ").append(String.format("%s %,.0f records, mean %.2f s, max %.2f s",
                 topic, v[0], v[0] == 0 ? 0 : v[1] / v[0], v[2])));
         return b.toString();
+    }
+
+    /** One row per setting of the scale scenario, both measures of cost side by side, and the verdicts. */
+    static void scaleSection(StringBuilder b, JsonNode raw) {
+        if (!raw.has("rows")) {
+            return;
+        }
+        b.append("## Scale: cost per reservation\n\n");
+        b.append("Closed-loop reserve+release cycles through one reservation-service instance for ").append(raw.path("measured_s_per_setting").asText())
+                .append(" s per setting (after ").append(raw.path("warmup_s_per_setting").asText())
+                .append(" s of warm-up). *Service CPU* is that process's CPU per cycle over the measured window (broker's beside it); ")
+                .append("*ProcessorCost* is the service's own code without a broker, thread CPU time per request (a cycle is two requests), ")
+                .append(raw.path("processor_cost").asText()).append(".");
+        if (raw.has("service_idle_cpu_s_per_s")) {
+            b.append(" The idle instance used ").append(raw.path("service_idle_cpu_s_per_s").asText())
+                    .append(" CPU s per s; *above idle* takes that out of each window (an approximation).");
+        }
+        b.append("\n\n| sweep | libraries | slots per library | in flight | status bytes | cycles/s | service CPU µs per cycle | above idle ")
+                .append("| broker CPU µs per cycle | ProcessorCost µs per request | cycle p50 | cycle p99 |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (JsonNode row : raw.path("rows")) {
+            JsonNode lat = row.path("cycle_latency");
+            String problem = row.has("skipped") ? "skipped: " + row.path("skipped").asText()
+                    : row.has("error") ? "ERROR: " + row.path("error").asText() : null;
+            b.append("| ").append(row.path("sweep").asText()).append(" | ").append(String.format("%,d", row.path("libraries").asLong())).append(" | ")
+                    .append(String.format("%,d", row.path("slots_per_library").asLong())).append(" | ").append(row.path("in_flight").asText()).append(" | ")
+                    .append(String.format("%,d", row.path("status_bytes").asLong())).append(" | ");
+            if (problem != null) {
+                b.append(problem).append(" | | | | ");
+            } else {
+                b.append(fmt(row.path("cycles_per_s"))).append(" | ").append(fmt(row.path("service_cpu_us_per_cycle"))).append(" | ")
+                        .append(fmt(row.path("service_cpu_above_idle_us_per_cycle"))).append(" | ")
+                        .append(fmt(row.path("broker_cpu_us_per_cycle"))).append(" | ");
+            }
+            b.append(row.has("processor_cost_us_per_request") ? fmt(row.path("processor_cost_us_per_request"))
+                    : row.has("processor_cost_error") ? "ERROR" : "").append(" | ")
+                    .append(fmt(lat.path("p50_ms"))).append(" | ").append(fmt(lat.path("p99_ms"))).append(" |\n");
+        }
+        b.append("\nLatencies in ms. Verdict: flat when the largest setting's cost is within 2× of the smallest's either way; the scenario ")
+                .append("passes when none grows more than that.\n\n");
+        for (Iterator<Map.Entry<String, JsonNode>> it = raw.path("verdicts").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            b.append("* ").append(e.getKey().replace("service_cpu_us_per_cycle", "service CPU per cycle")
+                    .replace("processor_cost_us_per_request", "ProcessorCost per request")).append(": **").append(v.path("verdict").asText()).append("**");
+            if (v.has("ratio_largest_to_smallest")) {
+                b.append(" (").append(fmt(v.path("smallest"))).append(" → ").append(fmt(v.path("largest"))).append(" µs, ×")
+                        .append(v.path("ratio_largest_to_smallest").asText()).append(')');
+            }
+            b.append('\n');
+        }
+        b.append("\n").append(raw.path("note").asText()).append("\n\n");
     }
 
     private static void amandaSection(StringBuilder b, JsonNode sc) {

@@ -22,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With {@code pool} set, every volume belongs to that pool and is appendable, and extra full slots of the pool
  * exist, so Bareos-style "any appendable volume of the pool" appends wait for a drive instead of being refused.
+ *
+ * <p>With {@code extraSlots}, each library also has that many full slots after the drives' (the scale scenario's
+ * libraries of 10 to 10,000 slots); {@code statusEverySeconds} spaces the status out, since a status of 10,000 slots
+ * is ~0.8 MB that the service decodes and stores, and at every 2 s it would be charged to the reservations.
  */
 final class SyntheticLibraries implements AutoCloseable {
     static final String HOST = "bench-host";
@@ -29,7 +33,11 @@ final class SyntheticLibraries implements AutoCloseable {
 
     final List<String> libraries = new ArrayList<>();
     final int drives;
+    final int extraSlots;
     private final String pool;
+    private final int statusEverySeconds;
+    /** Rounds of statuses published so far (one status per library each), to tell how many fell in a window. */
+    final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
     private final Bus bus;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "bench-heartbeat");
@@ -39,19 +47,25 @@ final class SyntheticLibraries implements AutoCloseable {
     private long lastSequence;
 
     SyntheticLibraries(Bus bus, String prefix, int count, int drives, String pool) {
+        this(bus, prefix, count, drives, pool, 0, 2);
+    }
+
+    SyntheticLibraries(Bus bus, String prefix, int count, int drives, String pool, int extraSlots, int statusEverySeconds) {
         this.bus = bus;
         this.drives = drives;
         this.pool = pool;
+        this.extraSlots = extraSlots;
+        this.statusEverySeconds = statusEverySeconds;
         for (int i = 0; i < count; i++) {
             libraries.add(prefix + "-" + i);
         }
     }
 
-    /** Publishes every library's status now and then every two seconds. */
+    /** Publishes every library's status now and then every {@code statusEverySeconds} (two by default). */
     SyntheticLibraries start() {
         publishAll();
         bus.producer.flush();
-        heartbeat.scheduleAtFixedRate(this::publishAll, 2, 2, TimeUnit.SECONDS);
+        heartbeat.scheduleAtFixedRate(this::publishAll, statusEverySeconds, statusEverySeconds, TimeUnit.SECONDS);
         return this;
     }
 
@@ -71,6 +85,7 @@ final class SyntheticLibraries implements AutoCloseable {
         for (String lib : libraries) {
             bus.send(Topics.DEVICE_STATUS, lib, Envelope.of("bench/synthetic-agent", null, status(lib, seq)), null);
         }
+        rounds.incrementAndGet();
     }
 
     LibraryStatus status(String lib, long seq) {
@@ -84,12 +99,17 @@ final class SyntheticLibraries implements AutoCloseable {
             // the slot's volume is in the drive
             ss.add(new SlotStatus(slot, SlotState.EMPTY, null, null, false));
         }
+        int next = drives + 1;
         if (pool != null) {
             // a full slot of the pool, so an append that finds every drive busy waits (driveinuse) rather than notfound
             for (int k = 0; k < 2; k++) {
-                int slot = drives + 1 + k;
+                int slot = next++;
                 ss.add(new SlotStatus(slot, SlotState.FULL, label(lib, slot), null, false, pool, Boolean.TRUE));
             }
+        }
+        for (int k = 0; k < extraSlots; k++) {
+            int slot = next++;
+            ss.add(new SlotStatus(slot, SlotState.FULL, label(lib, slot), null, false, pool, appendable ? Boolean.TRUE : null));
         }
         return new LibraryStatus(lib, HOST, "vtape", "bench", true, ds, ss, seq, HEARTBEAT_INTERVAL_MS);
     }

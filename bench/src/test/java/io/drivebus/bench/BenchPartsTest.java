@@ -74,6 +74,54 @@ class BenchPartsTest {
     }
 
     @Test
+    void scaleLibrariesHaveTheirExtraFullSlotsAfterTheDrivesAndTheLargestFitsTheBrokersLimit() {
+        SyntheticLibraries libs = new SyntheticLibraries(null, "scs", 1, 4, null, 96, 30);
+        LibraryStatus s = libs.status("scs-0", 1);
+        codec.encode(Envelope.of("bench", null, s));
+        assertEquals(100, s.slots().size());
+        assertEquals(5, s.slots().get(4).slot());
+        assertEquals(SyntheticLibraries.label("scs-0", 100), s.slots().get(99).label());
+        // a 10,000-slot status must pass the broker's default message.max.bytes, or the scenario would skip it
+        Harness.ScaleSetting largest = Harness.scaleSettings().get(Harness.scaleSettings().size() - 1);
+        assertEquals(10_000, largest.slotsPerLibrary());
+        int bytes = Harness.statusBytes(largest);
+        assertTrue(bytes > 500_000 && bytes < Harness.BROKER_DEFAULT_MAX_MESSAGE_BYTES, "status of " + bytes + " bytes");
+    }
+
+    @Test
+    void scaleIsFlatWithinTwiceTheSmallestEitherWay() {
+        List<Map<String, Object>> rows = List.of(Map.of("c", 10.0), Map.of("c", 15.0), Map.of("c", 19.0));
+        assertEquals("flat", Harness.flatness(rows, "c").get("verdict"));
+        assertEquals("grows 2.5×", Harness.flatness(List.of(Map.of("c", 10.0), Map.of("c", 25.0)), "c").get("verdict"));
+        assertEquals("falls 4.0×", Harness.flatness(List.of(Map.of("c", 40.0), Map.of("c", 10.0)), "c").get("verdict"));
+        assertTrue(((String) Harness.flatness(List.of(Map.of("c", 10.0), Map.of("x", 1)), "c").get("verdict")).startsWith("not measured"));
+    }
+
+    @Test
+    void reportHasTheScaleTableAndItsVerdicts() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        Map<String, Object> row = new LinkedHashMap<>(Map.of("sweep", "slots", "libraries", 16, "slots_per_library", 10000, "in_flight", 64,
+                "status_bytes", 708815, "cycles_per_s", 900.0, "service_cpu_us_per_cycle", 410.5, "broker_cpu_us_per_cycle", 300.0,
+                "processor_cost_us_per_request", 21.5));
+        row.put("cycle_latency", Map.of("p50_ms", 60.0, "p99_ms", 120.0));
+        row.put("service_cpu_above_idle_us_per_cycle", 250.0);
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("rows", List.of(row, Map.of("sweep", "libraries", "libraries", 1000, "slots_per_library", 10, "in_flight", 256,
+                "status_bytes", 1500, "skipped", "too big")));
+        raw.put("verdicts", Map.of("slots / service_cpu_us_per_cycle", Map.of("verdict", "flat", "smallest", 400.0, "largest", 410.5,
+                "ratio_largest_to_smallest", 1.03)));
+        Map<String, Object> sc = new LinkedHashMap<>();
+        sc.put("scale", Map.of("description", "cost per reservation", "goal", "flat", "pass", true, "raw", raw));
+        report.put("scenarios", sc);
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("| slots | 16 | 10,000 | 64 | 708,815 | 900 | 411 | 250 | 300 | 21.50 | 60.00 | 120 |"), md);
+        assertTrue(md.contains("| libraries | 1,000 | 10 | 256 | 1,500 | skipped: too big |"), md);
+        assertTrue(md.contains("slots / service CPU per cycle: **flat** (400 → 411 µs, ×1.03)"), md);
+        assertTrue(!md.contains("* scale: cost per reservation"), md);
+    }
+
+    @Test
     void summaryIsInMillisecondsFromMicroseconds() {
         Histogram h = Stats.histogram();
         for (int i = 1; i <= 100; i++) {
