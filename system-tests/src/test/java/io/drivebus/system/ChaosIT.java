@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
  * Afterwards DESIGN.md's invariants are checked on the complete recorded history, and the inventory must converge to
  * the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code -Ddrivebus.chaos.cycles=20} for the full run).
  *
- * <p>Not in the default run yet: its first run found 3 of 24 reserve requests (one per worker, all in flight across
- * the second broker kill -9) unanswered within two minutes. Recorded as an open bug (docs/known-issues.md) until its
- * cause is found and fixed.
+ * <p>Opt-in rather than in the default run because of its length (about 1.5 min a cycle on the 2-core machine):
+ * {@code system-tests/chaos.sh} runs the short form. Its first runs found requests left unanswered across a broker
+ * kill, traced to transactions the broker left hanging (docs/known-issues.md); the service now aborts those.
  */
 @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "drivebus.chaos", matches = "true")
 class ChaosIT {
