@@ -222,8 +222,9 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             try (KeyValueIterator<String, Library> it = libraries.all()) {
                 while (it.hasNext()) {
                     KeyValue<String, Library> kv = it.next();
-                    if (!deadlineOf.containsKey(kv.key) && !cache.containsKey(kv.key)) {
-                        indexDeadline(kv.value);
+                    if (!deadlineOf.containsKey(kv.key)) {
+                        Library cached = cache.get(kv.key); // read but not yet written since: the same state
+                        indexDeadline(cached != null ? cached : kv.value);
                     }
                 }
             }
