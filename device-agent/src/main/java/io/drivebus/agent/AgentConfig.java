@@ -12,7 +12,7 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "drivebus.agent")
 public interface AgentConfig {
 
-    /** This agent's host id: the key of its commands on drivebus.device.commands. */
+    /** This agent's host id: its commands are on drivebus.device.commands.<host> (letters, digits, '.', '_', '-'). */
     String host();
 
     /** Durable agent state: fencing tokens, command results, status sequence numbers. Must survive restarts. */
@@ -26,12 +26,23 @@ public interface AgentConfig {
     Map<String, LibraryConfig> libraries();
 
     /**
-     * The principal this agent signs its status and results with, and the secret it shares with the
-     * reservation-service (which, enforcing, refuses unsigned records and a principal speaking for another host).
+     * The principal this agent signs its status and results with (default {@code host:<host>}, the host's derived
+     * principal; see {@link io.drivebus.schemas.auth.HostKeys}), and the secret it shares with the reservation-service
+     * (which, enforcing, refuses unsigned records and a principal speaking for another host). With a secret, the agent
+     * also accepts only commands signed with it by {@link #commandSigner()}.
      */
     Optional<String> principal();
 
     Optional<String> secret();
+
+    /** The principal whose signature (with this agent's secret) a command must carry when a secret is set. */
+    @WithDefault("reservation-service")
+    String commandSigner();
+
+    /** The principal records are signed as: {@link #principal()}, else the host's derived one. */
+    default String signingPrincipal() {
+        return principal().orElse(io.drivebus.schemas.auth.HostKeys.principal(host()));
+    }
 
     /** One library; README.md lists which properties each driver takes. */
     interface LibraryConfig {

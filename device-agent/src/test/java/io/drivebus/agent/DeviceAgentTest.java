@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.agent.changer.mtx.FakeChanger;
-import io.drivebus.agent.command.CommandPartition;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorKind;
 import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
+import io.drivebus.schemas.auth.MessageSignature;
 import io.drivebus.schemas.device.CommandOutcome;
 import io.drivebus.schemas.device.DeviceAction;
 import io.drivebus.schemas.device.DeviceCommand;
@@ -46,8 +46,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The agent against a real broker, driven the way the reservation-service drives it: commands keyed by host on
- * drivebus.device.commands, results and status read back from their topics. Each test uses its own drives and
+ * The agent against a real broker, driven the way the reservation-service drives it: signed commands keyed by host on
+ * the host's topic drivebus.device.commands.testhost (which the agent created), results and status read back from their topics. Each test uses its own drives and
  * slots of library "agentlib" (8 slots AGT001..AGT008, drives d0..d3), so the tests do not depend on their order.
  */
 @QuarkusTest
@@ -58,7 +58,8 @@ class DeviceAgentTest {
     static final String HOST = "testhost";
     static final String LIB = "agentlib";
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final String DLQ = Topics.dlq(Topics.DEVICE_COMMANDS);
+    static final String COMMANDS = Topics.deviceCommands(HOST);
+    static final String DLQ = Topics.dlq(COMMANDS);
 
     static TopicRecorder recorder;
     static KafkaProducer<String, byte[]> producer;
@@ -177,13 +178,12 @@ class DeviceAgentTest {
     @Test
     void badRecordsGoToTheDeadLetterTopicAndTheAgentGoesOn() throws Exception {
         byte[] garbage = "not a command {".getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(Topics.DEVICE_COMMANDS, HOST, garbage)).get();
+        sendRaw(HOST, garbage, "reservation-service", SECRET);
         Envelope<DeviceCommand> unknownLib = command(DeviceCommand.load("nolib", HOST, "d0", 1, 1, null, null));
         send(HOST, unknownLib);
-        // another host whose key lands on our partition: not ours, not an error
-        String neighbour = neighbourHost();
-        Envelope<DeviceCommand> notOurs = command(DeviceCommand.load(LIB, neighbour, "d2", 1, 7, null, null));
-        send(neighbour, notOurs);
+        // a command for another host on ours (only a misbehaving writer puts one here): refused, not run
+        Envelope<DeviceCommand> notOurs = command(DeviceCommand.load(LIB, "otherhost", "d2", 1, 7, null, null));
+        send("otherhost", notOurs);
         Envelope<DeviceCommand> valid = command(DeviceCommand.load(LIB, HOST, "d2", 1, 6, "AGT006", null));
         send(HOST, valid);
 
@@ -192,7 +192,7 @@ class DeviceAgentTest {
         ConsumerRecord<String, byte[]> dead = recorder.await(DLQ, r -> Arrays.equals(r.value(), garbage), Duration.ZERO);
         assertEquals(HOST, dead.key());
         assertTrue(reason(dead).startsWith("not JSON"), reason(dead));
-        assertEquals(Topics.DEVICE_COMMANDS, header(dead, Topics.DLQ_SOURCE_TOPIC_HEADER));
+        assertEquals(COMMANDS, header(dead, Topics.DLQ_SOURCE_TOPIC_HEADER));
         ConsumerRecord<String, byte[]> deadLib = recorder.await(DLQ,
                 r -> new String(r.value(), StandardCharsets.UTF_8).contains(unknownLib.id()), Duration.ZERO);
         assertTrue(reason(deadLib).contains("not served"), reason(deadLib));
@@ -200,10 +200,35 @@ class DeviceAgentTest {
         assertEquals(CommandOutcome.refused, refused.outcome());
         assertEquals(ErrorReason.notfound, refused.error().reason());
 
+        ConsumerRecord<String, byte[]> deadOther = recorder.await(DLQ, r -> "otherhost".equals(r.key()), Duration.ZERO);
+        assertEquals("command keyed 'otherhost' on the topic of host 'testhost'", reason(deadOther));
         assertTrue(recorder.all(Topics.DEVICE_EVENTS).stream().noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains(notOurs.id())));
-        assertTrue(recorder.all(DLQ).stream().noneMatch(r -> neighbour.equals(r.key())));
         assertTrue(Files.readString(AgentDirsResource.libraryDir().resolve("drives/d2/volume")).contains("label=AGT006"));
-        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("slots/7/volume")), "the neighbour's load did not run");
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("slots/7/volume")), "the other host's load did not run");
+    }
+
+    @Test
+    void runsOnlyCommandsTheReservationServiceSignedWithThisHostsSecret() throws Exception {
+        Envelope<DeviceCommand> unsigned = command(DeviceCommand.load(LIB, HOST, "d3", 1, 8, "AGT008", null));
+        sendRaw(HOST, MessageCodec.get().encode(unsigned), null, null);
+        // signed with another host's secret (what another host could forge)
+        Envelope<DeviceCommand> otherSecret = command(DeviceCommand.load(LIB, HOST, "d3", 1, 8, "AGT008", null));
+        sendRaw(HOST, MessageCodec.get().encode(otherSecret), "reservation-service", "agent-otherhost-secret".getBytes(StandardCharsets.UTF_8));
+        // the right secret, but not the reservation-service's name
+        Envelope<DeviceCommand> otherSigner = command(DeviceCommand.load(LIB, HOST, "d3", 1, 8, "AGT008", null));
+        sendRaw(HOST, MessageCodec.get().encode(otherSigner), "host:testhost", SECRET);
+        // a signed command that touches no drive (its library is not served here), to know the three before it are decided
+        Envelope<DeviceCommand> valid = command(DeviceCommand.load("nolib", HOST, "d3", 1, 8, null, null));
+        send(HOST, valid);
+
+        assertEquals(CommandOutcome.refused, result(valid.id()).outcome());
+        for (var e : List.of(unsigned, otherSecret, otherSigner)) {
+            ConsumerRecord<String, byte[]> dead = recorder.await(DLQ,
+                    r -> new String(r.value(), StandardCharsets.UTF_8).contains(e.id()), Duration.ZERO);
+            assertTrue(reason(dead).startsWith("unauthenticated command: "), reason(dead));
+            assertTrue(recorder.all(Topics.DEVICE_EVENTS).stream().noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains(e.id())));
+        }
+        assertTrue(Files.exists(AgentDirsResource.libraryDir().resolve("slots/8/volume")), "no forged load ran");
     }
 
     @Test
@@ -313,8 +338,20 @@ class DeviceAgentTest {
         return Envelope.of("reservation-service-test", null, c);
     }
 
+    /** The agent's own secret (test application.properties): the reservation-service signs this host's commands with it. */
+    static final byte[] SECRET = "agent-testhost-secret".getBytes(StandardCharsets.UTF_8);
+
     static void send(String key, Envelope<?> e) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.DEVICE_COMMANDS, key, MessageCodec.get().encode(e))).get();
+        sendRaw(key, MessageCodec.get().encode(e), "reservation-service", SECRET);
+    }
+
+    /** To this host's command topic, signed as {@code signer} with {@code secret} (unsigned when signer is null). */
+    static void sendRaw(String key, byte[] value, String signer, byte[] secret) throws Exception {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(COMMANDS, key, value);
+        if (signer != null) {
+            MessageSignature.sign(r.headers(), value, signer, secret);
+        }
+        producer.send(r).get();
     }
 
     static Envelope<? extends Payload> decode(ConsumerRecord<String, byte[]> r) {
@@ -354,14 +391,4 @@ class DeviceAgentTest {
         return new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    /** A host id other than ours whose commands share our partition (4 partitions in the test broker). */
-    static String neighbourHost() {
-        int ours = CommandPartition.of(HOST, 4);
-        for (int i = 0;; i++) {
-            String h = "otherhost" + i;
-            if (CommandPartition.of(h, 4) == ours) {
-                return h;
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.drivebus.stack;
 
+import io.drivebus.schemas.auth.HostKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public final class LocalStack implements AutoCloseable {
     private final Options options;
     /** Record-signing secrets by principal (secure stacks only). */
     private final Map<String, String> signing = new LinkedHashMap<>();
+    /** The master key the agents' host secrets are derived from (secure stacks only). */
+    private String agentKey;
     private KafkaBroker broker;
     private Postgres postgres;
     private final Map<String, ServiceProcess> services = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -84,9 +87,12 @@ public final class LocalStack implements AutoCloseable {
             security = BrokerSecurity.create(options.dir.resolve("tls"), users);
         }
         if (options.secure) {
-            for (String p : List.of("reservation-service", "inventory-service", "agent-" + options.agentHost, "backup-client")) {
+            for (String p : List.of("reservation-service", "inventory-service", "backup-client")) {
                 signing.put(p, p + "-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
             }
+            // agents: the reservation-service holds the master key, the agent only its host's secret derived from it
+            agentKey = "agent-key-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+            signing.put(HostKeys.principal(options.agentHost), HostKeys.secret(agentKey, options.agentHost));
         }
         progress.accept("starting Kafka (KRaft, 127.0.0.1" + (security == null ? ")" : ", SASL/SCRAM over TLS)"));
         broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort, security);
@@ -114,8 +120,8 @@ public final class LocalStack implements AutoCloseable {
         agent.put("kafka.bootstrap.servers", broker.bootstrap());
         agent.putAll(kafkaSecurity("device-agent"));
         if (options.secure) {
-            agent.put("drivebus.agent.principal", "agent-" + options.agentHost);
-            agent.put("drivebus.agent.secret", signing.get("agent-" + options.agentHost));
+            // signs as host:<host> (the default) and accepts only commands signed with this secret
+            agent.put("drivebus.agent.secret", signing.get(HostKeys.principal(options.agentHost)));
         }
         agent.put("drivebus.agent.host", options.agentHost);
         agent.put("drivebus.agent.state-dir", options.dir.resolve("agent-state").toString());
@@ -154,11 +160,15 @@ public final class LocalStack implements AutoCloseable {
             // who may ask for what: jobs act for the site backup1 only; the inventory proxies authenticated operators
             cfg.put("drivebus.auth.enforce", "true");
             String pre = "drivebus.auth.principals.";
-            signing.forEach((principal, secret) -> cfg.put(pre + principal + ".secret", secret));
+            signing.forEach((principal, secret) -> {
+                if (HostKeys.hostOf(principal) == null) {
+                    cfg.put(pre + principal + ".secret", secret);
+                }
+            });
+            cfg.put("drivebus.auth.agent-key", agentKey);
             cfg.put(pre + "reservation-service.sites", "*");
             cfg.put(pre + "inventory-service.sites", "*");
             cfg.put(pre + "inventory-service.roles", "break-site,break-any,changer");
-            cfg.put(pre + "agent-" + options.agentHost + ".hosts", options.agentHost);
             cfg.put(pre + "backup-client.sites", "backup1");
         }
         cfg.put("kafka-streams.state.dir", options.dir.resolve("streams-" + name).toString());

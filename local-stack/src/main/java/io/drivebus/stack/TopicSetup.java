@@ -25,8 +25,11 @@ public final class TopicSetup {
         ensureTopics(bootstrap, partitions, Map.of());
     }
 
-    /** {@code clientProperties}: security settings for the admin client, if the broker needs them. */
-    public static void ensureTopics(String bootstrap, int partitions, Map<String, String> clientProperties) {
+    /**
+     * {@code clientProperties}: security settings for the admin client, if the broker needs them; {@code hosts}: agent
+     * hosts whose command topics to create too (for tests that play the agent).
+     */
+    public static void ensureTopics(String bootstrap, int partitions, Map<String, String> clientProperties, String... hosts) {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -40,6 +43,11 @@ public final class TopicSetup {
                 }
                 topics.add(nt);
                 topics.add(new NewTopic(Topics.dlq(t), 1, (short) 1));
+            }
+            // the hosts' command topics are each agent's to create (or declared per host in k8s); their dead letters are shared
+            topics.add(new NewTopic(Topics.dlq(Topics.DEVICE_COMMANDS), 1, (short) 1));
+            for (String host : hosts) {
+                topics.add(new NewTopic(Topics.deviceCommands(host), 1, (short) 1));
             }
             topics.removeIf(t -> existing.contains(t.name()));
             if (!topics.isEmpty()) {

@@ -82,16 +82,32 @@ final class MalformedCorpus {
         this.library = library;
         this.host = host;
         this.agentConsumer = "drivebus-agent-" + host;
-        for (String topic : Topics.ALL) {
+        for (String topic : topics(host)) {
             garbage(topic);
             schemaViolations(topic);
         }
         semantic();
     }
 
+    /** Every topic the corpus covers: the shared ones and {@code host}'s own command topic. */
+    static List<String> topics(String host) {
+        List<String> all = new ArrayList<>(Topics.ALL);
+        all.add(Topics.deviceCommands(host));
+        return all;
+    }
+
+    /** The topic's kind: a host's command topic is of kind DEVICE_COMMANDS. */
+    static String kind(String topic) {
+        return isCommands(topic) ? Topics.DEVICE_COMMANDS : topic;
+    }
+
+    static boolean isCommands(String topic) {
+        return Topics.hostOfCommands(topic) != null;
+    }
+
     /** Who must dead-letter an undecodable record of {@code topic}. */
     List<String> consumersOf(String topic) {
-        return switch (topic) {
+        return switch (kind(topic)) {
             case Topics.RESERVATION_REQUESTS -> List.of(RS);
             case Topics.DEVICE_STATUS, Topics.DEVICE_EVENTS -> List.of(RS, INV);
             case Topics.RESERVATION_EVENTS -> List.of(INV);
@@ -102,7 +118,7 @@ final class MalformedCorpus {
 
     /** The key a record must carry to reach the consumer's checks (the agent ignores other hosts' keys). */
     String keyFor(String topic, String name) {
-        return topic.equals(Topics.DEVICE_COMMANDS) ? host : "corpus-" + name;
+        return isCommands(topic) ? host : "corpus-" + name;
     }
 
     private void garbage(String topic) {
@@ -146,10 +162,10 @@ final class MalformedCorpus {
         // a valid message of another topic's type
         Envelope<?> foreign = topic.equals(Topics.RESERVATION_REQUESTS) ? valid(Topics.DEVICE_STATUS, "foreign-type")
                 : valid(Topics.RESERVATION_REQUESTS, "foreign-type");
-        String foreignKey = topic.equals(Topics.DEVICE_COMMANDS) ? host : foreign.payload().library();
+        String foreignKey = isCommands(topic) ? host : foreign.payload().library();
         add("foreign-type", topic, foreignKey, CODEC.encode(foreign), by, "does not belong", null, null);
         // a valid message whose key is not what its payload names
-        if (topic.equals(Topics.DEVICE_COMMANDS)) {
+        if (isCommands(topic)) {
             Envelope<?> other = Envelope.of(id("wrong-host"), Instant.now(), SOURCE, null,
                     DeviceCommand.load(library, "other-host", "d0", 1, 1, null, null));
             add("payload-host-not-key", topic, host, CODEC.encode(other), by, "keyed", null, null);
@@ -186,7 +202,7 @@ final class MalformedCorpus {
         // a command for a library this host does not serve: dead-lettered, and answered with a refused result
         Envelope<?> noLibCmd = Envelope.of(id("command-unknown-library"), Instant.now(), SOURCE, null,
                 DeviceCommand.load("no-such-lib", host, "d0", 1, 1, null, null));
-        add("command-unknown-library", Topics.DEVICE_COMMANDS, host, CODEC.encode(noLibCmd), List.of(agentConsumer), "not served", null,
+        add("command-unknown-library", Topics.deviceCommands(host), host, CODEC.encode(noLibCmd), List.of(agentConsumer), "not served", null,
                 noLibCmd.id());
         // a command result of a library no agent reported: the reservation-service has no such library
         Envelope<?> noLibResult = Envelope.of(id("result-unknown-library"), Instant.now(), SOURCE, "no-such-command",
@@ -207,12 +223,12 @@ final class MalformedCorpus {
 
     /** The key a valid message of {@code topic} carries. */
     String validKey(String topic) {
-        return topic.equals(Topics.DEVICE_COMMANDS) ? host : "corpus-lib";
+        return isCommands(topic) ? host : "corpus-lib";
     }
 
     /** A valid message for {@code topic}, about the scratch library corpus-lib (or this host), its id naming the entry. */
     Envelope<?> valid(String topic, String name) {
-        Payload p = switch (topic) {
+        Payload p = switch (kind(topic)) {
             case Topics.RESERVATION_REQUESTS -> ReserveRequest.bySlot("corpus-lib", new Owner("corpus-job", "corpus-site"), 1);
             case Topics.DEVICE_STATUS -> status("corpus-lib", 1, 3);
             case Topics.DEVICE_EVENTS -> new DeviceCommandResult("corpus-lib", "corpus-command", "corpus-host", "d0", DeviceAction.load, 1,
@@ -234,7 +250,7 @@ final class MalformedCorpus {
     }
 
     private static void wrongType(String topic, ObjectNode payload) {
-        switch (topic) {
+        switch (kind(topic)) {
             case Topics.RESERVATION_REQUESTS -> payload.put("slot", "three");
             case Topics.DEVICE_STATUS -> payload.put("sequence", "latest");
             case Topics.DEVICE_EVENTS, Topics.RESERVATION_EVENTS, Topics.DEVICE_COMMANDS -> payload.put("token", "high");

@@ -28,6 +28,7 @@ import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import io.drivebus.schemas.reservation.ReserveRequest;
 import io.drivebus.stack.LocalStack;
+import io.drivebus.stack.TopicSetup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -107,6 +108,8 @@ class MalformedInputIT {
         inventory = new Inventory(stack, WAIT);
         client = DrivebusClient.connect(ClientConfig.of(stack.bootstrap()).withSource("malformed-test"));
         inventory.awaitLibrary("demo", inv -> inv.path("slots").size() == 10);
+        // the corpus' statuses come from host corpus-host, whose command topic must exist for them to be taken
+        TopicSetup.ensureTopics(stack.bootstrap(), 4, Map.of(), "corpus-host");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -305,8 +308,8 @@ class MalformedInputIT {
         // a command under a token below the drive's highest (fencing): refused, and a resend of it is not run again
         Envelope<DeviceCommand> stale = Envelope.of(MalformedCorpus.id("stale-token"), Instant.now(), "malformed-test", null,
                 DeviceCommand.load("demo", stack.options().agentHost(), "d0", 0, 9, null, null));
-        send(Topics.DEVICE_COMMANDS, stack.options().agentHost(), CODEC.encode(stale));
-        send(Topics.DEVICE_COMMANDS, stack.options().agentHost(), CODEC.encode(stale));
+        send(Topics.deviceCommands(stack.options().agentHost()), stack.options().agentHost(), CODEC.encode(stale));
+        send(Topics.deviceCommands(stack.options().agentHost()), stack.options().agentHost(), CODEC.encode(stale));
         recorder.await(x -> x.topic().equals(Topics.DEVICE_EVENTS) && result(x) instanceof DeviceCommandResult res
                 && stale.id().equals(res.commandId()), WAIT, "stale command's result");
         Thread.sleep(1_500);
@@ -324,7 +327,7 @@ class MalformedInputIT {
         // the broker's default limit (1 MiB) is below MessageCodec.MAX_MESSAGE_BYTES: such a record never reaches a consumer
         byte[] huge = new byte[MessageCodec.MAX_MESSAGE_BYTES + 1];
         Arrays.fill(huge, (byte) 'x');
-        for (String topic : Topics.ALL) {
+        for (String topic : MalformedCorpus.topics(stack.options().agentHost())) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> producer.send(new ProducerRecord<>(topic, "corpus-huge", huge)).get(30, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof RecordTooLargeException, topic + ": " + e.getCause());
@@ -337,7 +340,7 @@ class MalformedInputIT {
         // the largest record the broker takes: its dead-letter copy carries the reason headers on top
         MalformedCorpus corpus = new MalformedCorpus("demo", stack.options().agentHost());
         List<String> problems = new ArrayList<>();
-        for (String topic : Topics.ALL) {
+        for (String topic : MalformedCorpus.topics(stack.options().agentHost())) {
             String key = corpus.keyFor(topic, "edge");
             byte[] value = null;
             for (int n = 1_048_588 - 61 - 16 - key.length(); n > 1_000_000; n -= 8) {
@@ -721,6 +724,7 @@ class MalformedInputIT {
             List<TopicPartition> parts = new ArrayList<>();
             List<String> topics = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.DEVICE_EVENTS));
             Topics.ALL.forEach(t -> topics.add(Topics.dlq(t)));
+            topics.add(Topics.dlq(Topics.DEVICE_COMMANDS));
             for (String t : topics) {
                 consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(t, i.partition())));
             }

@@ -26,8 +26,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent's one command thread. It first re-reads every library and resolves the motions a crash interrupted
- * ({@link CommandHandler#recover}), publishes those results and every library's status, then reads only the
- * partition of drivebus.device.commands its host id hashes to (assigned, not subscribed: no rebalances, and no other agent ever takes this host's commands), handles one
+ * ({@link CommandHandler#recover}), publishes those results and every library's status, then reads its host's own
+ * topic, drivebus.device.commands.&lt;host&gt; (assigned, not subscribed: no rebalances; Kafka's ACLs keep other hosts
+ * from reading it), handles one
  * record at a time and commits its offset after the handler returned. Any failure (Kafka unreachable, state not
  * writable) closes the consumer and starts again from the last committed offset after a pause.
  */
@@ -49,7 +50,8 @@ public class CommandConsumer {
     private volatile boolean stopping;
     private volatile boolean running;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private volatile TopicPartition partition;
+    private volatile List<TopicPartition> partitions = List.of();
+    private String topic;
     private Thread thread;
 
     /**
@@ -58,6 +60,10 @@ public class CommandConsumer {
      */
     void start(@Observes StartupEvent ev, Libraries libraries, FencingStore fencing, CommandResultStore results,
             StatusSequence sequence, CommandExecutor executor) {
+        topic = Topics.deviceCommands(config.host()); // refuses a host id that cannot name a topic
+        if (config.principal().isPresent() && config.secret().isEmpty()) {
+            throw new IllegalStateException("drivebus.agent.principal is set but drivebus.agent.secret is not");
+        }
         LOG.infof("host %s: %d libraries %s, %d stored command results", config.host(), libraries.all().size(),
                 libraries.all().stream().map(Library::id).toList(), results.size());
         thread = new Thread(this::run, "drivebus-agent-commands");
@@ -85,8 +91,9 @@ public class CommandConsumer {
         return thread == null || thread.isAlive() || stopping;
     }
 
-    public TopicPartition partition() {
-        return partition;
+    /** The partitions of this host's command topic being read (empty before the first assignment). */
+    public List<TopicPartition> partitions() {
+        return partitions;
     }
 
     private void run() {
@@ -103,21 +110,20 @@ public class CommandConsumer {
                 if (stopping) {
                     break;
                 }
-                TopicPartition tp = new TopicPartition(Topics.DEVICE_COMMANDS,
-                        CommandPartition.of(config.host(), partitionCount(c)));
-                c.assign(List.of(tp));
-                c.position(tp); // resolve the start offset now, before announcing that the agent is up
-                partition = tp;
+                List<TopicPartition> tps = partitions(c);
+                c.assign(tps);
+                tps.forEach(c::position); // resolve the start offsets now, before announcing that the agent is up
+                partitions = tps;
                 handler.publishRecovered();
                 if (!status.announced()) {
                     status.publishAll();
                 }
                 running = true;
-                LOG.infof("host %s: reading commands from %s (group %s)", config.host(), tp, kafka.groupId());
+                LOG.infof("host %s: reading commands from %s (group %s)", config.host(), tps, kafka.groupId());
                 while (!stopping) {
                     for (ConsumerRecord<byte[], byte[]> rec : c.poll(POLL)) {
                         handler.handle(rec);
-                        c.commitSync(Map.of(tp, new OffsetAndMetadata(rec.offset() + 1)));
+                        c.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)));
                     }
                 }
             } catch (WakeupException e) {
@@ -141,14 +147,24 @@ public class CommandConsumer {
         LOG.info("command consumer stopped");
     }
 
-    private int partitionCount(KafkaConsumer<byte[], byte[]> c) {
+    /**
+     * The partitions of this host's command topic (one, as created). The agent creates the topic if it is missing
+     * (a dev broker); where it may not (Kubernetes declares it per host), it waits for it, saying so. No status is
+     * published before: the reservation-service takes on only hosts whose command topic exists.
+     */
+    private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c) {
+        boolean created = false;
         while (true) {
-            List<PartitionInfo> parts = c.partitionsFor(Topics.DEVICE_COMMANDS, Duration.ofSeconds(10));
+            List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(10));
             if (parts != null && !parts.isEmpty()) {
-                return parts.size();
+                return parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             }
-            LOG.warnf("topic %s not found yet; waiting", Topics.DEVICE_COMMANDS);
-            pause();
+            if (!created) {
+                created = kafka.createCommandTopic(topic);
+            } else {
+                LOG.warnf("topic %s not found yet; waiting", topic);
+                pause();
+            }
             if (stopping) {
                 throw new WakeupException();
             }

@@ -52,6 +52,8 @@ public class CommandHandler {
     KafkaClients kafka;
     @Inject
     MeterRegistry metrics;
+    @Inject
+    CommandSigner signer;
 
     /** Results of motions a crash interrupted, resolved at start, not yet published. */
     private final List<CommandExecutor.Outcome> recovered = new ArrayList<>();
@@ -84,9 +86,15 @@ public class CommandHandler {
 
     public void handle(ConsumerRecord<byte[], byte[]> rec) throws Exception {
         String host = config.host();
+        Optional<String> unauthenticated = signer.check(rec);
+        if (unauthenticated.isPresent()) {
+            deadLetter(rec, "unauthenticated command: " + unauthenticated.get());
+            return;
+        }
         String key = rec.key() == null ? null : new String(rec.key(), StandardCharsets.UTF_8);
         if (!host.equals(key)) {
-            return; // another host whose key shares our partition
+            deadLetter(rec, "command keyed '" + key + "' on the topic of host '" + host + "'");
+            return;
         }
         Envelope<DeviceCommand> env;
         try {

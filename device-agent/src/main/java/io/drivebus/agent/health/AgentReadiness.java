@@ -5,7 +5,6 @@ import io.drivebus.agent.command.CommandConsumer;
 import io.drivebus.agent.kafka.KafkaClients;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -24,13 +23,12 @@ public class AgentReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        TopicPartition tp = consumer.partition();
         return HealthCheckResponse.named("drivebus-agent-kafka")
                 .status(consumer.running() && kafka.producerConnected())
                 .withData("host", config.host())
                 .withData("consumer", consumer.running())
                 .withData("producer", kafka.producerConnected())
-                .withData("commandPartition", tp == null ? "none" : tp.toString())
+                .withData("commandTopic", consumer.partitions().isEmpty() ? "none" : consumer.partitions().toString())
                 .build();
     }
 }

@@ -8,7 +8,16 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 @ApplicationScoped
 public class KafkaClients {
+    private static final Logger LOG = Logger.getLogger(KafkaClients.class);
 
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
 
@@ -91,13 +101,12 @@ public class KafkaClients {
         return producer;
     }
 
-    /** Sends (signed, when the agent has a principal); the future completes when the broker acknowledged (or the send failed). */
+    /** Sends (signed, when the agent has a secret); the future completes when the broker acknowledged (or the send failed). */
     public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
-        if (config.principal().isPresent() && record.value() != null) {
-            MessageSignature.sign(record.headers(), record.value(), config.principal().get(),
-                    config.secret().orElseThrow(() -> new IllegalStateException("drivebus.agent.principal is set but drivebus.agent.secret is not"))
-                            .getBytes(StandardCharsets.UTF_8));
+        if (config.secret().isPresent() && record.value() != null) {
+            MessageSignature.sign(record.headers(), record.value(), config.signingPrincipal(),
+                    config.secret().get().getBytes(StandardCharsets.UTF_8));
         }
         try {
             producer().send(record, (md, e) -> {
@@ -114,6 +123,30 @@ public class KafkaClients {
             f.completeExceptionally(e);
         }
         return f;
+    }
+
+    /**
+     * Creates this host's command topic (one partition, the broker's replication): true when it was created or
+     * already existed, false when the agent may not create topics (Kubernetes declares each host's topic).
+     */
+    public boolean createCommandTopic(String topic) {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+            LOG.infof("created command topic %s", topic);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return true;
+            }
+            LOG.warnf("could not create command topic %s (%s); waiting for it to be declared", topic, e.getCause().toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (TimeoutException e) {
+            LOG.warnf("creating command topic %s timed out; waiting for it", topic);
+            return false;
+        }
     }
 
     public static ProducerRecord<byte[], byte[]> record(String topic, String key, byte[] value) {

@@ -26,7 +26,7 @@ class DeadLetterRecordTest {
         Arrays.fill(huge, (byte) 'x');
         ProducerRecord<byte[], byte[]> out = CommandHandler.deadLetterRecord(record("h1".getBytes(StandardCharsets.UTF_8), huge),
                 "not JSON: " + "y".repeat(10_000), "drivebus-agent-h1");
-        assertEquals(Topics.dlq(Topics.DEVICE_COMMANDS), out.topic());
+        assertEquals("drivebus.device.commands.dlq", out.topic(), "every host's command topic shares one dead-letter topic");
         assertArrayEquals("h1".getBytes(StandardCharsets.UTF_8), out.key());
         assertEquals(CommandHandler.KEPT_BYTES, out.value().length);
         assertTrue(text(out, CommandHandler.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
@@ -46,7 +46,7 @@ class DeadLetterRecordTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> record(byte[] key, byte[] value) {
-        return new ConsumerRecord<>(Topics.DEVICE_COMMANDS, 0, 42L, key, value);
+        return new ConsumerRecord<>(Topics.deviceCommands("h1"), 0, 42L, key, value);
     }
 
     private static String text(ProducerRecord<byte[], byte[]> r, String header) {

@@ -64,13 +64,12 @@ final class HangingTransactions implements AutoCloseable {
     }
 
     /**
-     * Every topic the service writes in its transactions: answers, commands, forwards, dead letters, changelogs, and
-     * the consumer offsets it commits with them — a pending offset commit of a hanging transaction makes every fetch
+     * Every topic the service writes in its transactions: answers, forwards, dead letters, changelogs, and
+     * the consumer offsets it commits with them (and, found each round, the hosts' command topics) — a pending offset commit of a hanging transaction makes every fetch
      * of the group's committed offsets wait, so the task never starts either.
      */
     static List<String> written(String applicationId) {
-        List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.DEVICE_COMMANDS, Topics.RESERVATION_REQUESTS,
-                "__consumer_offsets"));
+        List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.RESERVATION_REQUESTS, "__consumer_offsets"));
         Topics.LIBRARY_KEYED.forEach(in -> t.add(Topics.dlq(in)));
         for (String store : List.of(ReservationTopology.LIBRARIES_STORE, ReservationTopology.SLOTS_STORE,
                 ReservationTopology.SEEN_REQUESTS_STORE)) {
@@ -157,7 +156,10 @@ final class HangingTransactions implements AutoCloseable {
 
     private List<String> existing() throws Exception {
         Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        return topics.stream().filter(names::contains).toList();
+        List<String> existing = new ArrayList<>(topics.stream().filter(names::contains).toList());
+        // and every host's command topic (drivebus.device.commands.<host>), found anew each round as hosts come
+        names.stream().filter(n -> Topics.hostOfCommands(n) != null).sorted().forEach(existing::add);
+        return existing;
     }
 
     private Set<Long> producersInTransaction() throws Exception {

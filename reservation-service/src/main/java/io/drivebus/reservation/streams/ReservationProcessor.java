@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -53,6 +54,8 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private WindowStore<String, Long> seenRequests;
 
     private final Security security;
+    /** Whether a host's command topic exists ({@link CommandTopics}). */
+    private final Predicate<String> commandTopicExists;
     private final Supplier<String> ids;
 
     /**
@@ -92,8 +95,10 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     }
 
     /** @param security null: records are not authenticated (a closed dev setup) */
-    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry, Security security) {
+    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry, Security security,
+            Predicate<String> commandTopicExists) {
         this.core = new ReservationCore(ids, unloadOnExpiry);
+        this.commandTopicExists = commandTopicExists;
         this.ids = ids;
         this.security = security;
         this.tickInterval = tickInterval;
@@ -146,6 +151,11 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             }
             outputs = core.onRequest(lib, envelope.id(), request, now);
         } else if (topic.equals(Topics.DEVICE_STATUS) && payload instanceof LibraryStatus status) {
+            if (!commandTopicExists.test(status.host())) {
+                deadLetter(topic, record, "host '" + status.host() + "' has no command topic " + Topics.deviceCommands(status.host())
+                        + " (its agent creates it at start; Kubernetes declares it per host): its libraries could not be commanded");
+                return;
+            }
             outputs = core.onStatus(lib, status, now);
             known = true;
         } else if (topic.equals(Topics.DEVICE_EVENTS) && payload instanceof DeviceCommandResult result) {
@@ -253,7 +263,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private boolean authorized(String topic, Record<String, byte[]> record, Envelope<? extends Payload> envelope, Library lib, Instant now) {
         Principal principal;
         try {
-            principal = security.principals().get(MessageSignature.verify(record.headers(), record.value(), security::secretOf));
+            principal = security.principal(MessageSignature.verify(record.headers(), record.value(), security::secretOf));
         } catch (MessageSignature.SignatureException e) {
             return refuse(topic, record, envelope, lib, "unauthenticated: " + e.getMessage());
         }
@@ -307,7 +317,15 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             } else if (o instanceof Output.Command c) {
                 Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
                         c.command());
-                context.forward(new Record<>(c.command().host(), codec.encode(env), at.toEpochMilli()), ReservationTopology.COMMANDS_SINK);
+                byte[] value = codec.encode(env);
+                RecordHeaders headers = new RecordHeaders();
+                byte[] secret = security == null ? null : security.commandSecretOf(c.command().host());
+                if (secret != null) {
+                    // signed with the host's own secret: its agent can tell our commands from anyone else's
+                    MessageSignature.sign(headers, value, security.self(), secret);
+                }
+                // to the host's own topic (ReservationTopology.COMMANDS_SINK picks it by the key)
+                context.forward(new Record<>(c.command().host(), value, at.toEpochMilli(), headers), ReservationTopology.COMMANDS_SINK);
             }
         }
     }

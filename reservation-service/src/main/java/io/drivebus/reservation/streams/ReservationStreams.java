@@ -32,6 +32,7 @@ public class ReservationStreams {
     private final boolean unloadOnExpiry;
     private volatile KafkaStreams streams;
     private HangingTransactions hanging;
+    private CommandTopics commandTopics;
     private final Duration hangingAfter;
 
     ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
@@ -63,10 +64,13 @@ public class ReservationStreams {
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
         Security security = SecurityConfig.read(config);
-        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry, security),
-                props);
+        commandTopics = new CommandTopics(org.apache.kafka.clients.admin.Admin.create(HangingTransactions.adminProperties(props)),
+                System::currentTimeMillis);
+        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry, security,
+                commandTopics), props);
         LOG.infof("records are %s", security == null ? "not authenticated (drivebus.auth.enforce=false)"
-                : "authenticated: " + security.principals().size() + " principals, signing as " + security.self());
+                : "authenticated: " + security.principals().size() + " principals"
+                        + (security.derivesHostPrincipals() ? " and a derived one per agent host" : "") + ", signing as " + security.self());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -105,6 +109,9 @@ public class ReservationStreams {
         }
         if (streams != null) {
             streams.close(Duration.ofSeconds(10));
+        }
+        if (commandTopics != null) {
+            commandTopics.close();
         }
     }
 

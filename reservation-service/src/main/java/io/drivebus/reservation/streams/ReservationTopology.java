@@ -2,9 +2,11 @@ package io.drivebus.reservation.streams;
 
 import io.drivebus.schemas.Topics;
 import java.time.Duration;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.RecordContext;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -38,20 +40,29 @@ public final class ReservationTopology {
         return build(ids, tickInterval, source, unloadOnExpiry, null);
     }
 
-    /** @param security null to accept unsigned records (a closed dev setup) */
+    /** Every host's command topic taken to exist: for tests on a topology test driver, which has every topic. */
     public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security) {
-        return build(ids, tickInterval, source, unloadOnExpiry, security, true);
+        return build(ids, tickInterval, source, unloadOnExpiry, security, host -> true, true);
+    }
+
+    /**
+     * @param security null to accept unsigned records (a closed dev setup)
+     * @param commandTopicExists whether a host's command topic exists: a status from a host without one is refused
+     */
+    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+            io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists) {
+        return build(ids, tickInterval, source, unloadOnExpiry, security, commandTopicExists, true);
     }
 
     /** @param persistentStores false only for measuring our own code without RocksDB (ProcessorCost) */
     static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
-            io.drivebus.reservation.auth.Security security, boolean persistentStores) {
+            io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists, boolean persistentStores) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
-        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry, security),
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry, security, commandTopicExists),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
         t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(LIBRARIES_STORE)
                 : Stores.inMemoryKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
@@ -63,7 +74,9 @@ public final class ReservationTopology {
                         : Stores.inMemoryWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
                 Serdes.String(), Serdes.Long()).withCachingDisabled(), PROCESSOR);
         t.addSink(EVENTS_SINK, Topics.RESERVATION_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
-        t.addSink(COMMANDS_SINK, Topics.DEVICE_COMMANDS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        // each host's commands on its own topic, so Kafka's ACLs let an agent read its host's commands only
+        t.addSink(COMMANDS_SINK, (String host, byte[] value, RecordContext ctx) -> Topics.deviceCommands(host),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         t.addSink(FORWARD_SINK, Topics.RESERVATION_REQUESTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSink(dlqSink(in), Topics.dlq(in), Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);

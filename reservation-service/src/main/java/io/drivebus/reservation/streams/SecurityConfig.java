@@ -18,7 +18,9 @@ import org.eclipse.microprofile.config.Config;
  * {@code drivebus.auth.enforce=true} makes every input record prove its producer. Principals:
  * {@code drivebus.auth.principals.<name>.secret} (shared HMAC secret), {@code .sites} (owner sites it acts for, "*"
  * any), {@code .roles} (break-site, break-any, changer), {@code .hosts} (agent hosts it speaks for).
- * {@code drivebus.auth.self} names the principal this service signs its forwards with.
+ * {@code drivebus.auth.self} names the principal this service signs its forwards and commands with;
+ * {@code drivebus.auth.agent-key}, the master key from which each host's agent secret is derived
+ * ({@link io.drivebus.schemas.auth.HostKeys}), admits every agent as principal {@code host:<its host id>}.
  */
 final class SecurityConfig {
     private static final Pattern PRINCIPAL = Pattern.compile("^drivebus\\.auth\\.principals\\.([^.]+)\\.(secret|sites|roles|hosts)$");
@@ -47,7 +49,8 @@ final class SecurityConfig {
         if (!principals.containsKey(self)) {
             throw new IllegalStateException("drivebus.auth.self names '" + self + "', which is not among the principals");
         }
-        return new Security(principals, new AccessPolicy(), self);
+        String agentKey = config.getOptionalValue("drivebus.auth.agent-key", String.class).filter(k -> !k.isBlank()).orElse(null);
+        return new Security(principals, new AccessPolicy(), self, agentKey);
     }
 
     private static Set<String> set(String csv) {

@@ -14,6 +14,7 @@ import io.drivebus.schemas.reservation.ReservationDenied;
 import io.drivebus.schemas.reservation.ReservationGranted;
 import io.drivebus.schemas.reservation.ReservationReady;
 import io.drivebus.schemas.reservation.ReserveRequest;
+import io.drivebus.stack.TopicSetup;
 import io.drivebus.stack.test.KafkaTestResource;
 import io.drivebus.stack.test.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -22,6 +23,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -46,9 +48,10 @@ class ReservationOnBrokerTest {
         // a library of its own, so a broker given by DRIVEBUS_KAFKA_BOOTSTRAP may hold earlier runs' records
         String lib = "itlib-" + Long.toHexString(System.nanoTime());
         awaitRunning();
+        TopicSetup.ensureTopics(bootstrap, 4, Map.of(), "h1"); // the agent's own topic; this test plays agent h1
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
                 TopicReader events = new TopicReader(bootstrap, Topics.RESERVATION_EVENTS);
-                TopicReader commands = new TopicReader(bootstrap, Topics.DEVICE_COMMANDS);
+                TopicReader commands = new TopicReader(bootstrap, Topics.deviceCommands("h1"));
                 TopicReader dlq = new TopicReader(bootstrap, Topics.dlq(Topics.RESERVATION_REQUESTS))) {
             send(producer, Topics.DEVICE_STATUS, lib,
                     codec.encode(Envelope.of("agent", null, Fixtures.status(lib, 1, 6, List.of(Fixtures.empty("d0"))))));

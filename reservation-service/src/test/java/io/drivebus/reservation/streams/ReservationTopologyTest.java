@@ -60,7 +60,7 @@ class ReservationTopologyTest {
         status = driver.createInputTopic(Topics.DEVICE_STATUS, s.serializer(), b.serializer());
         deviceEvents = driver.createInputTopic(Topics.DEVICE_EVENTS, s.serializer(), b.serializer());
         events = driver.createOutputTopic(Topics.RESERVATION_EVENTS, s.deserializer(), b.deserializer());
-        commands = driver.createOutputTopic(Topics.DEVICE_COMMANDS, s.deserializer(), b.deserializer());
+        commands = driver.createOutputTopic(Topics.deviceCommands("h1"), s.deserializer(), b.deserializer());
         requestsDlq = driver.createOutputTopic(Topics.dlq(Topics.RESERVATION_REQUESTS), s.deserializer(), b.deserializer());
         status.pipeInput("lib1", codec.encode(Envelope.of("agent", null,
                 Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d0"), Fixtures.empty("d1"))))));
@@ -186,6 +186,27 @@ class ReservationTopologyTest {
         Envelope<? extends Payload> g = codec.decode(answer.value());
         assertEquals(req.id(), g.correlationId());
         assertEquals("e0", ((ReservationGranted) g.payload()).drive());
+    }
+
+    @Test
+    void aStatusFromAHostWithoutACommandTopicIsRefusedSoNoCommandCanStallTheTask() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-no-topic");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-" + System.nanoTime());
+        try (TopologyTestDriver d = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
+                null, host -> !host.equals("h1")), p, T0)) {
+            var s = Serdes.String();
+            var b = Serdes.ByteArray();
+            var st = d.createInputTopic(Topics.DEVICE_STATUS, s.serializer(), b.serializer());
+            var req = d.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());
+            var ev = d.createOutputTopic(Topics.RESERVATION_EVENTS, s.deserializer(), b.deserializer());
+            var statusDlq = d.createOutputTopic(Topics.dlq(Topics.DEVICE_STATUS), s.deserializer(), b.deserializer());
+            st.pipeInput("lib9", codec.encode(Envelope.of("agent", null, Fixtures.status("lib9", 1, 10, List.of(Fixtures.empty("d0"))))));
+            assertTrue(reason(statusDlq.readRecord()).contains("host 'h1' has no command topic drivebus.device.commands.h1"));
+            req.pipeInput("lib9", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib9", ALICE, 3))));
+            assertInstanceOf(ReservationDenied.class, codec.decode(ev.readValue()).payload(), "the library was not taken on");
+        }
     }
 
     private static String reason(TestRecord<String, byte[]> r) {
