@@ -204,7 +204,8 @@ class ImagesTest {
     /** The pod specs of the base's workloads, by workload name (read directly: runs without kubectl). */
     static Map<String, JsonNode> pods() throws Exception {
         Map<String, JsonNode> out = new HashMap<>();
-        try (Stream<Path> files = Files.list(Path.of("base"))) {
+        // the services in base/, each drive host's agent from drive-host/ (the DaemonSet is named device-agent there)
+        try (Stream<Path> files = Stream.concat(Files.list(Path.of("base")), Stream.of(Path.of("drive-host", "agent.yaml")))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
                 try (YAMLParser parser = new YAMLFactory().createParser(Files.readString(f))) {
                     var it = ManifestsTest.YAML.readValues(parser, ObjectNode.class);

@@ -73,6 +73,9 @@ class KafkaUserAclsTest {
     /** Authenticated, but no KafkaUser: gets nothing. */
     static final String STRANGER = "stranger";
     static final String AGENT_HOST = "tape07";
+    static final String OTHER_HOST = "tape08";
+    static final String AGENT = "device-agent-" + AGENT_HOST;
+    static final String COMMANDS = Topics.deviceCommands(AGENT_HOST);
     static final String LIBRARY = "lib7";
 
     static KafkaBroker broker;
@@ -84,8 +87,11 @@ class KafkaUserAclsTest {
     @BeforeAll
     static void startBrokerWithUsersAndAcls() throws Exception {
         aclsByUser = kafkaUserAcls(Path.of("base", "users.yaml"));
+        // each drive host's agent user, as drive-host/ makes it (rendered by kustomize for two hosts)
+        aclsByUser.putAll(kafkaUserAcls(ManifestsTest.renderHosts(AGENT_HOST, OTHER_HOST)));
         // a new KafkaUser needs its role acted out below
-        assertEquals(List.of("reservation-service", "inventory-service", "device-agent", "backup-client"), List.copyOf(aclsByUser.keySet()));
+        assertEquals(List.of("reservation-service", "inventory-service", "backup-client", AGENT, "device-agent-" + OTHER_HOST),
+                List.copyOf(aclsByUser.keySet()));
         Map<String, String> users = new LinkedHashMap<>();
         users.put(ADMIN, UUID.randomUUID().toString()); // first: the broker's own user, the only super user
         aclsByUser.keySet().forEach(u -> users.put(u, UUID.randomUUID().toString()));
@@ -95,7 +101,7 @@ class KafkaUserAclsTest {
         security = BrokerSecurity.create(dir.resolve("tls"), users).withAcls();
         broker = KafkaBroker.start(dir, 0, security);
         // one partition each: what an ACL allows does not depend on the partition count, and fewer are quicker to read
-        TopicSetup.ensureTopics(broker.bootstrap(), 1, broker.adminClientProperties());
+        TopicSetup.ensureTopics(broker.bootstrap(), 1, broker.adminClientProperties(), AGENT_HOST, OTHER_HOST);
         try (Admin admin = Admin.create(props(ADMIN))) {
             List<AclBinding> all = aclsByUser.values().stream().flatMap(List::stream).toList();
             admin.createAcls(all).all().get(30, TimeUnit.SECONDS);
@@ -138,10 +144,10 @@ class KafkaUserAclsTest {
         seed(Topics.RESERVATION_EVENTS, LIBRARY, "an answer");
         assertTrue(readAll(user, null, Topics.RESERVATION_EVENTS).contains("an answer"), "reads answers without a group");
 
-        assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_COMMANDS, AGENT_HOST, "load by a job"));
+        assertRefused(TopicAuthorizationException.class, () -> send(user, COMMANDS, AGENT_HOST, "load by a job"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_STATUS, LIBRARY, "forged status"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.RESERVATION_EVENTS, LIBRARY, "forged grant"));
-        assertRefused(TopicAuthorizationException.class, () -> readAll(user, null, Topics.DEVICE_COMMANDS));
+        assertRefused(TopicAuthorizationException.class, () -> readAll(user, null, COMMANDS));
         // its answers come from assigned partitions; it has no consumer group to commit in
         assertRefused(GroupAuthorizationException.class, () -> readAll(user, "drivebus-inventory", Topics.RESERVATION_EVENTS));
     }
@@ -174,7 +180,7 @@ class KafkaUserAclsTest {
             out.initTransactions();
             out.beginTransaction();
             out.send(new ProducerRecord<>(Topics.RESERVATION_EVENTS, LIBRARY, "granted"));
-            out.send(new ProducerRecord<>(Topics.DEVICE_COMMANDS, AGENT_HOST, "load slot 3 into d0, token 7"));
+            out.send(new ProducerRecord<>(COMMANDS, AGENT_HOST, "load slot 3 into d0, token 7"));
             out.send(new ProducerRecord<>(Topics.RESERVATION_REQUESTS, "lib8", "forwarded to the next candidate"));
             out.send(new ProducerRecord<>(Topics.dlq(Topics.DEVICE_STATUS), LIBRARY, "undecodable status"));
             out.send(new ProducerRecord<>(changelog, LIBRARY, "state of lib7"));
@@ -183,7 +189,7 @@ class KafkaUserAclsTest {
             out.sendOffsetsToTransaction(offsets, in.groupMetadata());
             out.commitTransaction();
         }
-        assertTrue(readAll(ADMIN, null, Topics.DEVICE_COMMANDS).contains("load slot 3 into d0, token 7"));
+        assertTrue(readAll(ADMIN, null, COMMANDS).contains("load slot 3 into d0, token 7"));
 
         Properties stranger = props(user);
         stranger.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "someone-else-1");
@@ -198,19 +204,29 @@ class KafkaUserAclsTest {
     }
 
     @Test
-    void anAgentReadsItsCommandsAndReportsButCannotCommandOrAnswer() throws Exception {
-        String user = "device-agent";
-        seed(Topics.DEVICE_COMMANDS, AGENT_HOST, "eject d1");
-        assertTrue(readAll(user, "drivebus-agent-" + AGENT_HOST, Topics.DEVICE_COMMANDS).contains("eject d1"),
-                "reads commands and commits in its host's group");
+    void anAgentReadsItsOwnHostsCommandsAndReportsButCannotReadAnotherHostsOrCommandOrAnswer() throws Exception {
+        String user = AGENT;
+        seed(COMMANDS, AGENT_HOST, "eject d1");
+        assertTrue(readAll(user, "drivebus-agent-" + AGENT_HOST, COMMANDS).contains("eject d1"),
+                "reads its host's commands and commits in its host's group");
         send(user, Topics.DEVICE_STATUS, LIBRARY, "lib7: d0 empty, 24 slots");
         send(user, Topics.DEVICE_EVENTS, LIBRARY, "eject d1: done");
         send(user, Topics.dlq(Topics.DEVICE_COMMANDS), AGENT_HOST, "undecodable command");
 
-        assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_COMMANDS, "tape08", "load on another host"));
+        // another host's commands: neither readable nor its group usable
+        String other = Topics.deviceCommands(OTHER_HOST);
+        seed(other, OTHER_HOST, "load on tape08");
+        assertRefused(TopicAuthorizationException.class, () -> readAll(user, null, other));
+        assertRefused(GroupAuthorizationException.class, () -> readAll(user, "drivebus-agent-" + OTHER_HOST, COMMANDS));
+        assertTrue(readAll("device-agent-" + OTHER_HOST, "drivebus-agent-" + OTHER_HOST, other).contains("load on tape08"),
+                "while tape08's own agent reads them");
+        assertRefused(TopicAuthorizationException.class, () -> readAll("device-agent-" + OTHER_HOST, null, COMMANDS));
+
+        assertRefused(TopicAuthorizationException.class, () -> send(user, COMMANDS, AGENT_HOST, "a command to itself"));
+        assertRefused(TopicAuthorizationException.class, () -> send(user, other, OTHER_HOST, "load on another host"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.RESERVATION_EVENTS, LIBRARY, "forged grant"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.RESERVATION_REQUESTS, LIBRARY, "a request"));
-        assertRefused(GroupAuthorizationException.class, () -> readAll(user, "drivebus-reservation", Topics.DEVICE_COMMANDS));
+        assertRefused(GroupAuthorizationException.class, () -> readAll(user, "drivebus-reservation", COMMANDS));
     }
 
     @Test
@@ -226,9 +242,9 @@ class KafkaUserAclsTest {
         send(user, Topics.dlq(Topics.RESERVATION_EVENTS), LIBRARY, "unprojectable event");
 
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.RESERVATION_EVENTS, LIBRARY, "forged grant"));
-        assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_COMMANDS, AGENT_HOST, "load"));
+        assertRefused(TopicAuthorizationException.class, () -> send(user, COMMANDS, AGENT_HOST, "load"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_STATUS, LIBRARY, "forged status"));
-        assertRefused(TopicAuthorizationException.class, () -> readAll(user, null, Topics.DEVICE_COMMANDS));
+        assertRefused(TopicAuthorizationException.class, () -> readAll(user, null, COMMANDS));
     }
 
     @Test
@@ -248,34 +264,41 @@ class KafkaUserAclsTest {
 
     /** Each KafkaUser's {@code spec.authorization.acls} as Kafka ACLs for principal {@code User:<name>}, in file order. */
     static Map<String, List<AclBinding>> kafkaUserAcls(Path usersYaml) throws Exception {
-        Map<String, List<AclBinding>> out = new LinkedHashMap<>();
+        List<JsonNode> docs = new ArrayList<>();
         try (YAMLParser parser = new YAMLFactory().createParser(Files.readString(usersYaml))) {
             var it = ManifestsTest.YAML.readValues(parser, ObjectNode.class);
             while (it.hasNext()) {
-                JsonNode d = it.next();
-                if (d == null || !d.path("kind").asText().equals("KafkaUser")) {
-                    continue;
-                }
-                String user = d.path("metadata").path("name").asText();
-                JsonNode auth = d.path("spec").path("authorization");
-                assertEquals("simple", auth.path("type").asText(), user);
-                List<AclBinding> bindings = new ArrayList<>();
-                for (JsonNode acl : auth.path("acls")) {
-                    ResourcePattern resource = resource(user, acl.path("resource"));
-                    List<String> ops = new ArrayList<>();
-                    acl.path("operations").forEach(o -> ops.add(o.asText()));
-                    if (acl.has("operation")) { // Strimzi's older single form
-                        ops.add(acl.path("operation").asText());
-                    }
-                    assertFalse(ops.isEmpty(), user + ": an ACL without operations");
-                    AclPermissionType permission = acl.path("type").asText("allow").equals("deny") ? AclPermissionType.DENY : AclPermissionType.ALLOW;
-                    for (String op : ops) {
-                        bindings.add(new AclBinding(resource, new AccessControlEntry("User:" + user, acl.path("host").asText("*"), operation(user, op),
-                                permission)));
-                    }
-                }
-                out.put(user, bindings);
+                docs.add(it.next());
             }
+        }
+        return kafkaUserAcls(docs);
+    }
+
+    static Map<String, List<AclBinding>> kafkaUserAcls(List<JsonNode> docs) {
+        Map<String, List<AclBinding>> out = new LinkedHashMap<>();
+        for (JsonNode d : docs) {
+            if (d == null || !d.path("kind").asText().equals("KafkaUser")) {
+                continue;
+            }
+            String user = d.path("metadata").path("name").asText();
+            JsonNode auth = d.path("spec").path("authorization");
+            assertEquals("simple", auth.path("type").asText(), user);
+            List<AclBinding> bindings = new ArrayList<>();
+            for (JsonNode acl : auth.path("acls")) {
+                ResourcePattern resource = resource(user, acl.path("resource"));
+                List<String> ops = new ArrayList<>();
+                acl.path("operations").forEach(o -> ops.add(o.asText()));
+                if (acl.has("operation")) { // Strimzi's older single form
+                    ops.add(acl.path("operation").asText());
+                }
+                assertFalse(ops.isEmpty(), user + ": an ACL without operations");
+                AclPermissionType permission = acl.path("type").asText("allow").equals("deny") ? AclPermissionType.DENY : AclPermissionType.ALLOW;
+                for (String op : ops) {
+                    bindings.add(new AclBinding(resource, new AccessControlEntry("User:" + user, acl.path("host").asText("*"), operation(user, op),
+                            permission)));
+                }
+            }
+            out.put(user, bindings);
         }
         return out;
     }

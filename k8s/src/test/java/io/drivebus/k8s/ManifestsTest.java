@@ -3,6 +3,7 @@ package io.drivebus.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -36,7 +37,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ManifestsTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Secrets the operator creates (docs/deployment.md); every other referenced Secret must be rendered or a KafkaUser's. */
-    static final Set<String> EXTERNAL_SECRETS = Set.of("drivebus-postgres");
+    static final Set<String> EXTERNAL_SECRETS = Set.of("drivebus-postgres", "drivebus-auth");
+    /** ... and per drive host, drivebus-agent-key-<host>. */
+    static final String HOST_SECRET_PREFIX = "drivebus-agent-key-";
+
+    static boolean external(String secret) {
+        return EXTERNAL_SECRETS.contains(secret) || secret.startsWith(HOST_SECRET_PREFIX);
+    }
 
     static Stream<String> overlays() throws Exception {
         try (Stream<Path> dirs = Files.list(Path.of("overlays"))) {
@@ -76,6 +83,72 @@ class ManifestsTest {
         }
         checkTopics(docs);
         checkUsers(docs, workloads);
+        checkAgents(docs);
+    }
+
+    /**
+     * Two drive hosts rendered side by side (a kustomization of hosts made like hosts/example-node): each agent runs
+     * on its own node only, as its own Kafka user, which reads its own host's commands and no other's.
+     */
+    @org.junit.jupiter.api.Test
+    void eachDriveHostGetsAnAgentAUserAndACommandTopicOfItsOwn() throws Exception {
+        List<JsonNode> docs = renderHosts("tape-01", "tape02.example.com");
+        List<JsonNode> agents = docs.stream().filter(d -> d.path("kind").asText().equals("DaemonSet")).toList();
+        assertEquals(List.of("device-agent-tape-01", "device-agent-tape02.example.com"), agents.stream().map(ManifestsTest::name).sorted().toList());
+        assertNotEquals(agents.get(0).path("spec").path("selector"), agents.get(1).path("spec").path("selector"),
+                "the two DaemonSets' selectors do not overlap");
+        checkAgents(docs);
+    }
+
+    /** Per agent DaemonSet: its host, node, Kafka user, group, command topic and signing Secret all agree. */
+    private static void checkAgents(List<JsonNode> docs) {
+        Map<String, JsonNode> users = new HashMap<>();
+        docs.stream().filter(d -> d.path("kind").asText().equals("KafkaUser")).forEach(u -> users.put(name(u), u));
+        for (JsonNode agent : docs) {
+            if (!agent.path("kind").asText().equals("DaemonSet")) {
+                continue;
+            }
+            String host = agentHost(agent);
+            String n = "agent of " + host;
+            JsonNode pod = agent.path("spec").path("template").path("spec");
+            assertEquals(host, pod.path("nodeSelector").path("kubernetes.io/hostname").asText(), n + " runs on its own node");
+            assertEquals("device-agent-" + host, name(agent));
+            JsonNode env = pod.path("containers").get(0).path("env");
+            assertEquals("device-agent-" + host, envSecret(env, "KAFKA_SASL_JAAS_CONFIG"), n + " is its own Kafka user");
+            assertEquals(HOST_SECRET_PREFIX + host, envSecret(env, "DRIVEBUS_AGENT_SECRET"), n + " signs with its own secret");
+            JsonNode user = users.get("device-agent-" + host);
+            assertNotNull(user, n + " has a KafkaUser");
+            Set<String> reads = new HashSet<>();
+            for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
+                JsonNode r = acl.path("resource");
+                assertNotEquals("prefix", r.path("patternType").asText("literal"), n + ": no prefix ACLs, so nothing of another host's");
+                if (r.path("type").asText().equals("group")) {
+                    assertEquals("drivebus-agent-" + host, r.path("name").asText(), n + " uses its own consumer group");
+                }
+                if (r.path("type").asText().equals("topic") && acl.path("operations").toString().contains("Read")) {
+                    reads.add(r.path("name").asText());
+                }
+            }
+            assertEquals(Set.of(Topics.deviceCommands(host)), reads, n + " reads its own command topic and nothing else");
+        }
+    }
+
+    static String agentHost(JsonNode agent) {
+        for (JsonNode e : agent.path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
+            if (e.path("name").asText().equals("DRIVEBUS_AGENT_HOST")) {
+                return e.path("value").asText();
+            }
+        }
+        throw new AssertionError(name(agent) + " sets no DRIVEBUS_AGENT_HOST");
+    }
+
+    private static String envSecret(JsonNode env, String var) {
+        for (JsonNode e : env) {
+            if (e.path("name").asText().equals(var)) {
+                return e.path("valueFrom").path("secretKeyRef").path("name").asText();
+            }
+        }
+        return null;
     }
 
     private static void checkWorkload(JsonNode w, Map<String, JsonNode> byKindName) {
@@ -111,7 +184,7 @@ class ManifestsTest {
                 JsonNode ref = env.path("valueFrom").path("secretKeyRef");
                 if (!ref.isMissingNode()) {
                     String s = ref.path("name").asText();
-                    assertTrue(EXTERNAL_SECRETS.contains(s) || byKindName.containsKey("KafkaUser/" + s) || byKindName.containsKey("Secret/" + s),
+                    assertTrue(external(s) || byKindName.containsKey("KafkaUser/" + s) || byKindName.containsKey("Secret/" + s),
                             cn + " uses Secret " + s + ", which nothing creates");
                 }
             }
@@ -120,6 +193,10 @@ class ManifestsTest {
             String cm = v.path("configMap").path("name").asText("");
             if (!cm.isEmpty()) {
                 assertTrue(byKindName.containsKey("ConfigMap/" + cm), n + " mounts ConfigMap " + cm);
+            }
+            String secret = v.path("secret").path("secretName").asText("");
+            if (!secret.isEmpty()) {
+                assertTrue(external(secret) || byKindName.containsKey("Secret/" + secret), n + " mounts Secret " + secret + ", which nothing creates");
             }
         }
         if (w.path("kind").asText().equals("DaemonSet")) {
@@ -139,6 +216,13 @@ class ManifestsTest {
         for (String t : Topics.ALL) {
             assertTrue(topics.containsKey(t), "topic " + t + " is declared");
             assertTrue(topics.containsKey(Topics.dlq(t)), "dead-letter topic of " + t + " is declared");
+        }
+        assertTrue(topics.containsKey(Topics.dlq(Topics.DEVICE_COMMANDS)), "the hosts' shared dead-letter topic is declared");
+        for (JsonNode agent : docs) {
+            if (agent.path("kind").asText().equals("DaemonSet")) {
+                String host = agentHost(agent);
+                assertTrue(topics.containsKey(Topics.deviceCommands(host)), "host " + host + "'s command topic is declared");
+            }
         }
         Set<Integer> keyedPartitions = new HashSet<>();
         Topics.LIBRARY_KEYED.forEach(t -> keyedPartitions.add(topics.get(t).path("spec").path("partitions").asInt()));
@@ -191,12 +275,38 @@ class ManifestsTest {
     }
 
     static List<JsonNode> render(String overlay) throws Exception {
+        return renderDir("overlays/" + overlay);
+    }
+
+    /** The agents of {@code hosts}, each made the way hosts/example-node is (drive-host/ with the host's suffix). */
+    static List<JsonNode> renderHosts(String... hosts) throws Exception {
+        Path root = Path.of("target", "render-hosts");
+        StringBuilder overlay = new StringBuilder("resources:\n");
+        for (String h : hosts) {
+            Path dir = root.resolve(h);
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("kustomization.yaml"), String.join("\n",
+                    "nameSuffix: -" + h,
+                    "configMapGenerator:",
+                    "  - name: drive-host",
+                    "    literals:",
+                    "      - host=" + h,
+                    "      - agent.properties=drivebus.agent.libraries.lib1.driver=mtx",
+                    "components:",
+                    "  - ../../../drive-host", ""));
+            overlay.append("  - ").append(h).append("\n");
+        }
+        Files.writeString(root.resolve("kustomization.yaml"), overlay.toString());
+        return renderDir(root.toString());
+    }
+
+    private static List<JsonNode> renderDir(String dir) throws Exception {
         assumeTrue(new File("/usr/bin/kubectl").canExecute() || onPath("kubectl"), "kubectl (with kustomize) is not installed");
-        Process p = new ProcessBuilder("kubectl", "kustomize", "overlays/" + overlay).redirectErrorStream(false).start();
+        Process p = new ProcessBuilder("kubectl", "kustomize", dir).redirectErrorStream(false).start();
         String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "kustomize " + overlay + ": " + err);
+        assertEquals(0, p.exitValue(), "kustomize " + dir + ": " + err);
         List<JsonNode> docs = new ArrayList<>();
         try (YAMLParser parser = new YAMLFactory().createParser(yaml)) {
             var it = YAML.readValues(parser, ObjectNode.class);
