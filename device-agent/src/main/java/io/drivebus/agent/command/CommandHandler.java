@@ -10,6 +10,7 @@ import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
+import io.drivebus.schemas.DeadLetters;
 import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.device.CommandOutcome;
 import io.drivebus.schemas.device.DeviceCommand;
@@ -151,35 +152,16 @@ public class CommandHandler {
         await(kafka.send(deadLetterRecord(rec, reason, kafka.groupId())));
     }
 
-    /** Above this, key and value would not fit the broker's 1 MiB bound with the reason headers on top. */
-    static final int DEAD_LETTER_BYTES = 1_000_000;
-    static final int KEPT_BYTES = 64 * 1024;
-    static final int REASON_CHARS = 2_000;
-    static final String TRUNCATED_HEADER = "dead-letter-truncated";
-
-    /**
-     * The dead-letter copy: original key and value with the reason headers. A record near the broker's size limit would
-     * no longer fit with them, its send would fail, and the consumer would restart on the same record forever; so above
-     * {@link #DEAD_LETTER_BYTES} only the first {@link #KEPT_BYTES} of the value (and of a huge key) are kept, and
-     * {@value #TRUNCATED_HEADER} says how large they were.
-     */
+    /** The dead-letter copy ({@link DeadLetters}: a record at the broker's size limit keeps only its start). */
     static ProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, String reason, String consumer) {
-        byte[] key = rec.key();
-        byte[] value = rec.value();
-        int keyBytes = key == null ? 0 : key.length;
-        int valueBytes = value == null ? 0 : value.length;
-        boolean truncate = keyBytes + valueBytes > DEAD_LETTER_BYTES;
+        int keyBytes = DeadLetters.size(rec.key());
+        int valueBytes = DeadLetters.size(rec.value());
+        boolean truncate = DeadLetters.tooLarge(keyBytes, valueBytes);
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.dlq(rec.topic()),
+                truncate ? DeadLetters.keptKey(rec.key()) : rec.key(), truncate ? DeadLetters.keptValue(rec.value()) : rec.value());
+        DeadLetters.addReason(out.headers(), reason, rec.topic(), consumer);
         if (truncate) {
-            value = valueBytes > KEPT_BYTES ? java.util.Arrays.copyOf(value, KEPT_BYTES) : value;
-            key = keyBytes > KEPT_BYTES ? java.util.Arrays.copyOf(key, 1_024) : key;
-        }
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.dlq(rec.topic()), key, value);
-        out.headers().add(Topics.DLQ_REASON_HEADER, abbreviate(reason, REASON_CHARS).getBytes(StandardCharsets.UTF_8));
-        out.headers().add(Topics.DLQ_SOURCE_TOPIC_HEADER, rec.topic().getBytes(StandardCharsets.UTF_8));
-        out.headers().add(Topics.DLQ_CONSUMER_HEADER, consumer.getBytes(StandardCharsets.UTF_8));
-        if (truncate) {
-            out.headers().add(TRUNCATED_HEADER, ("key of " + keyBytes + " bytes, value of " + valueBytes + " bytes; the first "
-                    + KEPT_BYTES + " bytes kept").getBytes(StandardCharsets.UTF_8));
+            DeadLetters.addTruncated(out.headers(), keyBytes, valueBytes);
         }
         return out;
     }

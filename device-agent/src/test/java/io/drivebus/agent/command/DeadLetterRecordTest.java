@@ -28,9 +28,9 @@ class DeadLetterRecordTest {
                 "not JSON: " + "y".repeat(10_000), "drivebus-agent-h1");
         assertEquals("drivebus.device.commands.dlq", out.topic(), "every host's command topic shares one dead-letter topic");
         assertArrayEquals("h1".getBytes(StandardCharsets.UTF_8), out.key());
-        assertEquals(CommandHandler.KEPT_BYTES, out.value().length);
-        assertTrue(text(out, CommandHandler.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
-        assertTrue(text(out, Topics.DLQ_REASON_HEADER).length() < CommandHandler.REASON_CHARS + 50, "the reason is bounded too");
+        assertEquals(io.drivebus.schemas.DeadLetters.KEPT_BYTES, out.value().length);
+        assertTrue(text(out, io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
+        assertTrue(text(out, Topics.DLQ_REASON_HEADER).length() < io.drivebus.schemas.DeadLetters.REASON_CHARS + 50, "the reason is bounded too");
         assertTrue(text(out, Topics.DLQ_REASON_HEADER).startsWith("not JSON"));
         assertEquals("drivebus-agent-h1", text(out, Topics.DLQ_CONSUMER_HEADER));
     }
@@ -41,7 +41,7 @@ class DeadLetterRecordTest {
         ProducerRecord<byte[], byte[]> out = CommandHandler.deadLetterRecord(record("h1".getBytes(StandardCharsets.UTF_8), value),
                 "not JSON", "drivebus-agent-h1");
         assertArrayEquals(value, out.value());
-        assertNull(out.headers().lastHeader(CommandHandler.TRUNCATED_HEADER));
+        assertNull(out.headers().lastHeader(io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER));
         assertNull(CommandHandler.deadLetterRecord(record(null, null), "empty record (null value)", "g").value());
     }
 

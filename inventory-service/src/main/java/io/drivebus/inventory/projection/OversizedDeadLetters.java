@@ -1,11 +1,11 @@
 package io.drivebus.inventory.projection;
 
+import io.drivebus.schemas.DeadLetters;
 import io.drivebus.schemas.Topics;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -21,17 +21,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Dead-letter copies of records too large to be copied whole. SmallRye's dead-letter strategy sends the original key
  * and value with its headers on top; for a record near the broker's size limit (1 MiB by default) that copy is refused
  * (RecordTooLargeException), the nack fails and the channel stops consuming. Such a record is dead-lettered here
- * instead, with the first {@link #KEPT_BYTES} of its value (and of a huge key) and {@value #TRUNCATED_HEADER} saying how
- * large it was.
+ * instead, cut down by the common rule ({@link DeadLetters}).
  */
 @ApplicationScoped
 public class OversizedDeadLetters {
-    /** Above this, key and value would not fit the broker's 1 MiB bound with the reason headers on top. */
-    static final int DEAD_LETTER_BYTES = 1_000_000;
-    static final int KEPT_BYTES = 64 * 1024;
-    static final int REASON_CHARS = 2_000;
-    static final String TRUNCATED_HEADER = "dead-letter-truncated";
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
@@ -43,29 +36,17 @@ public class OversizedDeadLetters {
     private KafkaProducer<String, byte[]> producer;
 
     static boolean tooLarge(String key, byte[] value) {
-        return (key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length) + (value == null ? 0 : value.length) > DEAD_LETTER_BYTES;
-    }
-
-    static String bounded(String reason) {
-        return reason == null || reason.length() <= REASON_CHARS ? reason
-                : reason.substring(0, REASON_CHARS) + "…(" + reason.length() + " chars)";
+        return DeadLetters.tooLarge(DeadLetters.size(key), DeadLetters.size(value));
     }
 
     /** The cut-down copy of a record of {@code topic} at {@code partition}/{@code offset}. */
     static ProducerRecord<String, byte[]> copy(String topic, int partition, long offset, String key, byte[] value, String reason,
             String consumer) {
-        int keyBytes = key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length;
-        int valueBytes = value == null ? 0 : value.length;
-        String k = keyBytes > KEPT_BYTES ? key.substring(0, 1_024) : key;
-        byte[] v = valueBytes > KEPT_BYTES ? Arrays.copyOf(value, KEPT_BYTES) : value;
-        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.dlq(topic), k, v);
-        r.headers().add(Topics.DLQ_REASON_HEADER, bytes(bounded(reason)));
-        r.headers().add(Topics.DLQ_SOURCE_TOPIC_HEADER, bytes(topic));
-        r.headers().add(Topics.DLQ_CONSUMER_HEADER, bytes(consumer));
-        r.headers().add("dead-letter-partition", bytes(String.valueOf(partition)));
-        r.headers().add("dead-letter-offset", bytes(String.valueOf(offset)));
-        r.headers().add(TRUNCATED_HEADER, bytes("key of " + keyBytes + " bytes, value of " + valueBytes + " bytes; the first " + KEPT_BYTES
-                + " bytes kept"));
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.dlq(topic), DeadLetters.keptKey(key), DeadLetters.keptValue(value));
+        DeadLetters.addReason(r.headers(), reason, topic, consumer);
+        r.headers().add("dead-letter-partition", String.valueOf(partition).getBytes(StandardCharsets.UTF_8));
+        r.headers().add("dead-letter-offset", String.valueOf(offset).getBytes(StandardCharsets.UTF_8));
+        DeadLetters.addTruncated(r.headers(), DeadLetters.size(key), DeadLetters.size(value));
         return r;
     }
 
@@ -107,9 +88,5 @@ public class OversizedDeadLetters {
         if (producer != null) {
             producer.close(java.time.Duration.ofSeconds(5));
         }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -6,6 +6,7 @@ import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.DeadLetters;
 import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.LibraryStatus;
@@ -145,7 +146,7 @@ public class ProjectionConsumer {
 
     private Uni<Void> deadLetter(Message<byte[]> record, String topic, RuntimeException reason) {
         metrics.counter("drivebus.inventory.dead.letters", "topic", topic).increment();
-        LOG.warnf("%s record to %s: %s", topic, Topics.dlq(topic), OversizedDeadLetters.bounded(reason.getMessage()));
+        LOG.warnf("%s record to %s: %s", topic, Topics.dlq(topic), DeadLetters.boundedReason(reason.getMessage()));
         var incoming = record.getMetadata(IncomingKafkaRecordMetadata.class);
         String key = incoming.map(m -> (String) m.getKey()).orElse(null);
         if (OversizedDeadLetters.tooLarge(key, record.getPayload())) {
@@ -155,8 +156,8 @@ public class ProjectionConsumer {
             return Uni.createFrom().completionStage(() -> oversized.send(copy)).chain(() -> Uni.createFrom().completionStage(record::ack));
         }
         // the reason becomes a header: bounded, so that a record with thousands of schema violations still fits
-        RuntimeException why = reason.getMessage() != null && reason.getMessage().length() > OversizedDeadLetters.REASON_CHARS
-                ? new InvalidMessageException(OversizedDeadLetters.bounded(reason.getMessage())) : reason;
+        RuntimeException why = reason.getMessage() != null && reason.getMessage().length() > DeadLetters.REASON_CHARS
+                ? new InvalidMessageException(DeadLetters.boundedReason(reason.getMessage())) : reason;
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.DLQ_CONSUMER_HEADER, consumerName.getBytes(StandardCharsets.UTF_8));
         // SmallRye's dead-letter strategy sends the original key and value to the configured topic and sets

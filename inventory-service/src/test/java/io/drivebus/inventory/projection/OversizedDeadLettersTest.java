@@ -28,12 +28,12 @@ class OversizedDeadLettersTest {
                 "not JSON: " + "y".repeat(50_000), "drivebus-inventory");
         assertEquals(Topics.dlq(Topics.DEVICE_STATUS), r.topic());
         assertEquals("lib1", r.key());
-        assertEquals(OversizedDeadLetters.KEPT_BYTES, r.value().length);
+        assertEquals(io.drivebus.schemas.DeadLetters.KEPT_BYTES, r.value().length);
         assertTrue(header(r, Topics.DLQ_REASON_HEADER).startsWith("not JSON"));
-        assertTrue(header(r, Topics.DLQ_REASON_HEADER).length() < OversizedDeadLetters.REASON_CHARS + 50, "the reason is bounded");
+        assertTrue(header(r, Topics.DLQ_REASON_HEADER).length() < io.drivebus.schemas.DeadLetters.REASON_CHARS + 50, "the reason is bounded");
         assertEquals("drivebus-inventory", header(r, Topics.DLQ_CONSUMER_HEADER));
         assertEquals(Topics.DEVICE_STATUS, header(r, Topics.DLQ_SOURCE_TOPIC_HEADER));
-        assertTrue(header(r, OversizedDeadLetters.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
+        assertTrue(header(r, io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
         // a huge key is cut down too
         assertEquals(1_024, OversizedDeadLetters.copy(Topics.DEVICE_EVENTS, 0, 0, "k".repeat(2_000_000), null, "r", "c").key().length());
     }

@@ -11,6 +11,7 @@ import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.DeadLetters;
 import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.auth.MessageSignature;
 import io.drivebus.schemas.reservation.ReservationDenied;
@@ -334,38 +335,19 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         return io.drivebus.schemas.MessageType.of(p.getClass()).typeName();
     }
 
-    /**
-     * A dead-letter copy carries the original key and value plus the reason headers. A record near the broker's size
-     * limit (1 MiB by default) would no longer fit with them: the producer refuses it, the stream thread fails and is
-     * replaced, and the same record fails again, forever. So above {@link #DEAD_LETTER_BYTES} only the first
-     * {@link #KEPT_BYTES} of the value (and of a huge key) are kept, and {@value #TRUNCATED_HEADER} says how large it was.
-     */
-    static final int DEAD_LETTER_BYTES = 1_000_000;
-    static final int KEPT_BYTES = 64 * 1024;
-    static final int REASON_CHARS = 2_000;
-    static final String TRUNCATED_HEADER = "dead-letter-truncated";
-
+    /** The dead-letter copy ({@link DeadLetters}), with the record's own headers kept too. */
     private void deadLetter(String topic, Record<String, byte[]> record, String reason) {
         LOG.warnf("dead-lettering a record from %s (key %s): %s", topic, abbreviate(record.key(), 200), abbreviate(reason, 500));
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        headers.add(Topics.DLQ_REASON_HEADER, abbreviate(reason, REASON_CHARS).getBytes(StandardCharsets.UTF_8));
-        headers.add(Topics.DLQ_SOURCE_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
-        headers.add(Topics.DLQ_CONSUMER_HEADER, "reservation-service".getBytes(StandardCharsets.UTF_8));
-        String key = record.key();
-        byte[] value = record.value();
-        int keyBytes = key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length;
-        int valueBytes = value == null ? 0 : value.length;
-        if (keyBytes + valueBytes > DEAD_LETTER_BYTES) {
-            if (valueBytes > KEPT_BYTES) {
-                value = java.util.Arrays.copyOf(value, KEPT_BYTES);
-            }
-            if (keyBytes > KEPT_BYTES) {
-                key = abbreviate(key, 1_024);
-            }
-            headers.add(TRUNCATED_HEADER, ("key of " + keyBytes + " bytes, value of " + valueBytes + " bytes; the first "
-                    + KEPT_BYTES + " bytes kept").getBytes(StandardCharsets.UTF_8));
+        DeadLetters.addReason(headers, reason, topic, "reservation-service");
+        int keyBytes = DeadLetters.size(record.key());
+        int valueBytes = DeadLetters.size(record.value());
+        boolean truncate = DeadLetters.tooLarge(keyBytes, valueBytes);
+        if (truncate) {
+            DeadLetters.addTruncated(headers, keyBytes, valueBytes);
         }
-        context.forward(new Record<>(key, value, record.timestamp(), headers), ReservationTopology.dlqSink(topic));
+        context.forward(new Record<>(truncate ? DeadLetters.keptKey(record.key()) : record.key(),
+                truncate ? DeadLetters.keptValue(record.value()) : record.value(), record.timestamp(), headers), ReservationTopology.dlqSink(topic));
     }
 
     private static String abbreviate(String s, int max) {

@@ -136,8 +136,8 @@ class ReservationTopologyTest {
         TestRecord<String, byte[]> dead = requestsDlq.readRecord();
         assertTrue(reason(dead).startsWith("not JSON"), reason(dead));
         assertEquals("lib1", dead.key());
-        assertEquals(ReservationProcessor.KEPT_BYTES, dead.value().length, "only the start of the value is kept");
-        assertTrue(new String(dead.headers().lastHeader(ReservationProcessor.TRUNCATED_HEADER).value(), StandardCharsets.UTF_8)
+        assertEquals(io.drivebus.schemas.DeadLetters.KEPT_BYTES, dead.value().length, "only the start of the value is kept");
+        assertTrue(new String(dead.headers().lastHeader(io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER).value(), StandardCharsets.UTF_8)
                 .contains("value of 1048500 bytes"));
         // a copy under the bound keeps the original bytes whole
         byte[] large = new byte[900_000];
@@ -145,7 +145,7 @@ class ReservationTopologyTest {
         requests.pipeInput("lib1", large);
         dead = requestsDlq.readRecord();
         assertTrue(java.util.Arrays.equals(large, dead.value()));
-        assertEquals(null, dead.headers().lastHeader(ReservationProcessor.TRUNCATED_HEADER));
+        assertEquals(null, dead.headers().lastHeader(io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER));
         requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", BOB, 4))));
         assertInstanceOf(ReservationGranted.class, codec.decode(events.readValue()).payload());
     }
