@@ -9,19 +9,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,13 +54,23 @@ final class HangingTransactions implements AutoCloseable {
     /** Open transactions seen, by partition, producer, epoch and start offset: when first seen. */
     private final Map<String, Long> firstSeen = new HashMap<>();
     private ScheduledExecutorService timer;
+    /** The consumer group whose committed offsets are watched (the Streams application id); null: none. */
+    private final String group;
+    private long unstableSince = -1;
+    private long lastWarning = Long.MIN_VALUE / 2;
 
     HangingTransactions(Admin admin, String applicationId, Duration hangingAfter, LongSupplier clock) {
-        this(admin, written(applicationId), hangingAfter, clock, true);
+        this(admin, written(applicationId), hangingAfter, clock, true, applicationId);
     }
 
     /** @param askCoordinator false only in tests, to abort a transaction the coordinator still tracks */
     HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator) {
+        this(admin, topics, hangingAfter, clock, askCoordinator, null);
+    }
+
+    private HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator,
+            String group) {
+        this.group = group;
         this.admin = admin;
         this.topics = List.copyOf(topics);
         this.hangingAfterMs = hangingAfter.toMillis();
@@ -102,7 +117,7 @@ final class HangingTransactions implements AutoCloseable {
             try {
                 sweep();
             } catch (Exception e) {
-                LOG.debugf("hanging-transaction check skipped: %s", e.toString());
+                warnAtMostEveryMinute("hanging-transaction check skipped: " + e);
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return this;
@@ -113,8 +128,9 @@ final class HangingTransactions implements AutoCloseable {
         Map<String, TopicDescription> described = admin.describeTopics(existing()).allTopicNames().get(30, TimeUnit.SECONDS);
         List<TopicPartition> partitions = new ArrayList<>();
         described.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
-        Map<TopicPartition, PartitionProducerState> states = admin.describeProducers(partitions).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, PartitionProducerState> states = producerStates(partitions);
         long now = clock.getAsLong();
+        checkGroupOffsetsStable(now);
         Set<String> open = new HashSet<>();
         List<AbortTransactionSpec> due = new ArrayList<>();
         Set<Long> inTransaction = null;
@@ -152,6 +168,80 @@ final class HangingTransactions implements AutoCloseable {
             }
         }
         return due;
+    }
+
+    /**
+     * Per partition: one partition whose leader is away (a broker just restarted) must not keep the sweeper from the
+     * others, as {@code all()} would.
+     */
+    private Map<TopicPartition, PartitionProducerState> producerStates(List<TopicPartition> partitions) throws InterruptedException {
+        DescribeProducersResult result = admin.describeProducers(partitions);
+        Map<TopicPartition, PartitionProducerState> states = new HashMap<>();
+        List<String> failed = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            try {
+                states.put(tp, result.partitionResult(tp).get(30, TimeUnit.SECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                failed.add(tp + " (" + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName() + ")");
+            }
+        }
+        if (!failed.isEmpty()) {
+            warnAtMostEveryMinute("producers of " + failed.size() + " partitions could not be described this round, e.g. " + failed.get(0));
+        }
+        return states;
+    }
+
+    /**
+     * The group's committed offsets, as a read_committed consumer asks for them (stable only). While a transactional
+     * offset commit is pending they cannot be read, and a task waits for them before it runs; past
+     * {@code hangingAfter} that is a stall, and the log says which producers hold the group's offsets partition open
+     * and which transactions the coordinator still tracks — what an operator (or this sweeper) needs to end it.
+     */
+    private void checkGroupOffsetsStable(long now) throws InterruptedException {
+        if (group == null) {
+            return;
+        }
+        try {
+            admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true).timeoutMs(3_000))
+                    .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+            unstableSince = -1;
+        } catch (ExecutionException | TimeoutException e) {
+            if (unstableSince < 0) {
+                unstableSince = now;
+            }
+            if (now - unstableSince >= hangingAfterMs) {
+                warnAtMostEveryMinute("the committed offsets of group " + group + " have not been readable for " + (now - unstableSince) / 1000
+                        + " s (" + (e.getCause() == null ? e : e.getCause()) + "); " + describeOffsetsPartition());
+            }
+        }
+    }
+
+    private String describeOffsetsPartition() {
+        try {
+            int partitions = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("__consumer_offsets").partitions().size();
+            TopicPartition tp = new TopicPartition("__consumer_offsets", Utils.abs(group.hashCode()) % partitions);
+            PartitionProducerState ps = admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS);
+            List<String> open = ps.activeProducers().stream().filter(p -> p.currentTransactionStartOffset().isPresent())
+                    .map(p -> "producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
+                            + p.currentTransactionStartOffset().getAsLong())
+                    .toList();
+            List<String> tracked = admin.listTransactions().all().get(10, TimeUnit.SECONDS).stream()
+                    .filter(l -> l.state() != TransactionState.COMPLETE_COMMIT && l.state() != TransactionState.COMPLETE_ABORT
+                            && l.state() != TransactionState.EMPTY)
+                    .map(l -> l.transactionalId() + "=" + l.producerId() + ":" + l.state()).toList();
+            return "open on " + tp + ": " + (open.isEmpty() ? "none" : open) + "; transactions the coordinator tracks: " + tracked;
+        } catch (Exception e) {
+            return "the group's offsets partition could not be described (" + e + ")";
+        }
+    }
+
+    private void warnAtMostEveryMinute(String message) {
+        long now = clock.getAsLong();
+        if (now - lastWarning >= 60_000) {
+            lastWarning = now;
+            LOG.warn(message);
+        }
     }
 
     private List<String> existing() throws Exception {
