@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.reservation.core.Fixtures;
 import io.drivebus.reservation.streams.ReservationTopology;
+import io.drivebus.reservation.streams.TestDrivers;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.MessageCodec;
@@ -28,11 +29,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -65,14 +64,10 @@ class AuthorizationTopologyTest {
 
     @BeforeEach
     void setUp() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "auth-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-auth-" + System.nanoTime());
         Map<String, Principal> all = Map.of("backup1", BACKUP1, "ops", OPS, "agent-h1", AGENT_H1, "agent-h2", AGENT_H2,
                 "reservation-service", SELF);
-        driver = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
-                new Security(all, new AccessPolicy(), "reservation-service")), props, T0);
+        driver = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
+                new Security(all, new AccessPolicy(), "reservation-service")), T0);
         var s = Serdes.String();
         var b = Serdes.ByteArray();
         requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.reservation.core.Fixtures;
 import io.drivebus.reservation.streams.ReservationTopology;
+import io.drivebus.reservation.streams.TestDrivers;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
@@ -23,11 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -58,13 +57,9 @@ class HostPrincipalsTopologyTest {
 
     @BeforeEach
     void setUp() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "host-keys-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-hostkeys-" + System.nanoTime());
         Security security = new Security(Map.of("backup1", BACKUP1, "reservation-service", SELF), new AccessPolicy(),
                 "reservation-service", AGENT_KEY);
-        driver = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false, security), props, T0);
+        driver = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false, security), T0);
         var s = Serdes.String();
         var b = Serdes.ByteArray();
         requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());

@@ -22,10 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -49,11 +47,7 @@ class ReservationTopologyTest {
 
     @BeforeEach
     void setUp() {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-" + System.nanoTime());
-        driver = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test"), p, T0);
+        driver = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test"), T0);
         var s = Serdes.String();
         var b = Serdes.ByteArray();
         requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());
@@ -190,12 +184,8 @@ class ReservationTopologyTest {
 
     @Test
     void aStatusFromAHostWithoutACommandTopicIsRefusedSoNoCommandCanStallTheTask() {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-no-topic");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-" + System.nanoTime());
-        try (TopologyTestDriver d = new TopologyTestDriver(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
-                null, host -> !host.equals("h1")), p, T0)) {
+        try (TopologyTestDriver d = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
+                null, host -> !host.equals("h1")), T0)) {
             var s = Serdes.String();
             var b = Serdes.ByteArray();
             var st = d.createInputTopic(Topics.DEVICE_STATUS, s.serializer(), b.serializer());
