@@ -4,7 +4,6 @@ import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
 import io.drivebus.schemas.InvalidMessageException;
-import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Payload;
 import io.drivebus.schemas.Topics;
@@ -42,7 +41,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -81,7 +82,8 @@ public final class DrivebusClient implements AutoCloseable {
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
     private final ClientConfig config;
-    private final MessageCodec codec = MessageCodec.get();
+    /** MessageCodec's encoding and decoding, its full schema validation only for what a quick check cannot pass. */
+    private final FastCodec codec = FastCodec.get();
     private final KafkaProducer<String, byte[]> producer;
     /** Touched by the poll thread only (KafkaConsumer is not thread-safe), except {@code wakeup()}. */
     private final KafkaConsumer<String, byte[]> consumer;
@@ -102,11 +104,21 @@ public final class DrivebusClient implements AutoCloseable {
         Trace.mark("client connect");
         this.config = config;
         int n = CLIENTS.incrementAndGet();
-        // the consumer is built on another thread meanwhile: a short-lived command waits for both
-        CompletableFuture<KafkaConsumer<String, byte[]>> c = CompletableFuture.supplyAsync(
-                () -> new KafkaConsumer<String, byte[]>(consumerProps(config, n)), r -> daemon(r, "drivebus-client-" + n + "-init").start());
+        Properties producerProps = producerProps(config, n);
+        Properties consumerProps = consumerProps(config, n);
+        Prepared ready = PREPARED.getAndSet(null);
+        if (ready != null && !(ready.producerProps().equals(producerProps) && ready.consumerProps().equals(consumerProps))) {
+            ready.discard(); // made for other settings than the command ended up with
+            ready = null;
+        }
+        // the consumer is built on another thread meanwhile: a short-lived command waits for both. One made ahead that
+        // failed is made again here, so its error is reported as it always was.
+        CompletableFuture<KafkaConsumer<String, byte[]>> c = ready != null
+                ? ready.consumer().exceptionallyCompose(e -> newConsumer(consumerProps, n))
+                : newConsumer(consumerProps, n);
         try {
-            producer = new KafkaProducer<>(producerProps(config, n));
+            KafkaProducer<String, byte[]> made = ready == null ? null : ready.producer().exceptionally(e -> null).join();
+            producer = made != null ? made : new KafkaProducer<>(producerProps);
         } catch (RuntimeException e) {
             c.thenAccept(x -> x.close(Duration.ZERO));
             throw e;
@@ -140,6 +152,61 @@ public final class DrivebusClient implements AutoCloseable {
             }
         });
         Trace.mark("client created");
+    }
+
+    private static CompletableFuture<KafkaConsumer<String, byte[]>> newConsumer(Properties props, int n) {
+        return CompletableFuture.supplyAsync(() -> new KafkaConsumer<String, byte[]>(props),
+                r -> daemon(r, "drivebus-client-" + n + "-init").start());
+    }
+
+    /** A producer and consumer made by {@link #prepare}, for the settings they were made with. */
+    private record Prepared(Properties producerProps, Properties consumerProps,
+            CompletableFuture<KafkaProducer<String, byte[]>> producer, CompletableFuture<KafkaConsumer<String, byte[]>> consumer) {
+        void discard() {
+            producer.thenAccept(p -> p.close(Duration.ZERO));
+            consumer.thenAccept(x -> x.close(Duration.ZERO));
+        }
+    }
+
+    private static final AtomicReference<Prepared> PREPARED = new AtomicReference<>();
+
+    /**
+     * Makes the Kafka producer and consumer that the next {@link #connect} with these Kafka settings would make, now, on
+     * this thread and one more: a one-shot command calls it first thing with the settings it expects, so that their
+     * construction (~0.1 s) overlaps its argument parsing. The next connect uses them only if its settings give exactly
+     * the same producer and consumer properties; otherwise they are closed and it makes its own.
+     */
+    public static void prepare(ClientConfig config) {
+        int n = CLIENTS.get() + 1; // the client number (in client.id) the next connect takes
+        Properties producerProps = producerProps(config, n);
+        Properties consumerProps = consumerProps(config, n);
+        CompletableFuture<KafkaProducer<String, byte[]>> producer = new CompletableFuture<>();
+        Prepared p = new Prepared((Properties) producerProps.clone(), (Properties) consumerProps.clone(), producer,
+                newConsumer(consumerProps, n));
+        Prepared old = PREPARED.getAndSet(p);
+        if (old != null) {
+            old.discard();
+        }
+        KafkaProducer<String, byte[]> made;
+        try {
+            made = new KafkaProducer<>(producerProps);
+            producer.complete(made);
+        } catch (RuntimeException e) {
+            producer.completeExceptionally(e);
+            return;
+        }
+        if (CLIENTS.get() >= n && PREPARED.compareAndSet(p, null)) {
+            p.discard(); // a connect came first and made its own
+            return;
+        }
+        try {
+            // connect (and, idempotent, get a producer id) and fetch the topics' metadata meanwhile too; the producer is
+            // thread-safe, the consumer is not: it is left alone until the client's poll thread owns it
+            made.partitionsFor(Topics.RESERVATION_EVENTS); // what a request needs first (its answer partition)
+            made.partitionsFor(Topics.RESERVATION_REQUESTS);
+        } catch (RuntimeException e) {
+            // closed meanwhile, or the bus is unreachable: the request reports it
+        }
     }
 
     /** Creates the client's producer and consumer; the broker is first contacted by the first request. */
@@ -723,6 +790,9 @@ public final class DrivebusClient implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0"); // one request at a time: send it now
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000"); // how long an unreachable bus blocks a call
         p.put(ProducerConfig.METRIC_REPORTER_CLASSES_CONFIG, ""); // no JMX metrics: they cost start-up time, nobody reads them
+        // nor pushed client metrics (KIP-714): their reporter (protobuf, OpenTelemetry) costs start-up CPU and asks each
+        // broker connection for a telemetry subscription first
+        p.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, "false");
         p.putAll(config.kafkaProperties());
         return p;
     }
@@ -739,6 +809,7 @@ public final class DrivebusClient implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
         p.put(ConsumerConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+        p.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, "false");
         p.putAll(config.kafkaProperties());
         p.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(), never a group: no rebalance on every call
         // producer-only settings given for both would only make the consumer log warnings

@@ -1,5 +1,6 @@
 package io.drivebus.client.cli;
 
+import io.drivebus.client.FastCodec;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
@@ -46,6 +47,8 @@ final class CdsTraining implements Callable<Integer> {
                 new ChangerResult("l", o, ChangerOp.info, 1, 10, "v", true, List.of(), null));
         for (ReservationEvent e : events) {
             try {
+                // the client's quick path, and MessageCodec's full validation (what it falls back to)
+                FastCodec.get().decode(FastCodec.get().encode(Envelope.of("cds", "x", e)), id -> true);
                 codec.decode(codec.encode(Envelope.of("cds", "x", e)));
             } catch (RuntimeException ignored) {
                 // a sample the schema refuses still trained the classes

@@ -151,7 +151,7 @@ public class DrivebusCommand implements Runnable {
 
     public static void main(String[] args) {
         io.drivebus.client.Trace.mark("main");
-        Warmup.start(verb(args)); // the codec's and the Kafka client's start-up, while picocli builds its model
+        Warmup.start(verb(args), args); // the codec's and the Kafka client's start-up, while picocli builds its model
         CommandLine cmd = commandLine(args);
         io.drivebus.client.Trace.mark("model");
         int code = cmd.execute(args);

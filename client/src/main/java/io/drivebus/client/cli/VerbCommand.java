@@ -76,8 +76,7 @@ abstract class VerbCommand implements Callable<Integer> {
         io.drivebus.client.Trace.mark("config");
         if (!config.kafkaProperties().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
             // an unreachable bus fails the call within its --timeout, not the client's default 15 s
-            long ms = Math.min(timeout().toMillis(), 15_000);
-            config = config.withKafkaProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(ms));
+            config = config.withKafkaProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(maxBlockMs(timeout())));
         }
         Owner owner = new Owner(ownerKey != null ? ownerKey : config.defaultOwner().key(),
                 site != null ? site : config.defaultOwner().site());
@@ -106,6 +105,10 @@ abstract class VerbCommand implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+    }
+
+    static long maxBlockMs(Duration timeout) {
+        return Math.min(timeout.toMillis(), 15_000);
     }
 
     static String toJson(Object o) {
