@@ -153,14 +153,15 @@ public class CommandConsumer {
      * published before: the reservation-service takes on only hosts whose command topic exists.
      */
     private List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c) {
-        boolean created = false;
+        boolean triedToCreate = false;
         while (true) {
             List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(10));
             if (parts != null && !parts.isEmpty()) {
                 return parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             }
-            if (!created) {
-                created = kafka.createCommandTopic(topic);
+            if (!triedToCreate) {
+                triedToCreate = true;
+                kafka.createCommandTopic(topic);
             } else {
                 LOG.warnf("topic %s not found yet; waiting", topic);
                 pause();

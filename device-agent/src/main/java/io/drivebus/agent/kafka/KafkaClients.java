@@ -127,7 +127,7 @@ public class KafkaClients {
 
     /**
      * Creates this host's command topic (one partition, the broker's replication): true when it was created or
-     * already existed, false when the agent may not create topics (Kubernetes declares each host's topic).
+     * already existed, false when it could not be (the agent may not create topics where Kubernetes declares them).
      */
     public boolean createCommandTopic(String topic) {
         try (Admin admin = Admin.create(common())) {
