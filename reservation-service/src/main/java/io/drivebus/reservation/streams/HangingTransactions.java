@@ -20,13 +20,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,8 +38,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Never a live transaction: a transaction is aborted only when this sweeper has seen it open at the same start
  * offset for {@code hangingAfter} of its own wall-clock time — far longer than any live one can stay open (the
- * transaction timeout, 3 s, plus the coordinator's abort check) — and the coordinator does not list its producer
- * as in a transaction. Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it
+ * transaction timeout, 3 s, plus the coordinator's abort check) — and the coordinator is not in that transaction
+ * (its producer is not in one, or in a later one: a later epoch). Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it
  * the sweeper logs what to abort by hand.
  */
 final class HangingTransactions implements AutoCloseable {
@@ -54,23 +53,14 @@ final class HangingTransactions implements AutoCloseable {
     /** Open transactions seen, by partition, producer, epoch and start offset: when first seen. */
     private final Map<String, Long> firstSeen = new HashMap<>();
     private ScheduledExecutorService timer;
-    /** The consumer group whose committed offsets are watched (the Streams application id); null: none. */
-    private final String group;
-    private long unstableSince = -1;
     private long lastWarning = Long.MIN_VALUE / 2;
 
     HangingTransactions(Admin admin, String applicationId, Duration hangingAfter, LongSupplier clock) {
-        this(admin, written(applicationId), hangingAfter, clock, true, applicationId);
+        this(admin, written(applicationId), hangingAfter, clock, true);
     }
 
     /** @param askCoordinator false only in tests, to abort a transaction the coordinator still tracks */
     HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator) {
-        this(admin, topics, hangingAfter, clock, askCoordinator, null);
-    }
-
-    private HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator,
-            String group) {
-        this.group = group;
         this.admin = admin;
         this.topics = List.copyOf(topics);
         this.hangingAfterMs = hangingAfter.toMillis();
@@ -130,10 +120,9 @@ final class HangingTransactions implements AutoCloseable {
         described.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
         Map<TopicPartition, PartitionProducerState> states = producerStates(partitions);
         long now = clock.getAsLong();
-        checkGroupOffsetsStable(now);
         Set<String> open = new HashSet<>();
         List<AbortTransactionSpec> due = new ArrayList<>();
-        Set<Long> inTransaction = null;
+        Map<Long, Short> inTransaction = null;
         for (var e : states.entrySet()) {
             for (ProducerState ps : e.getValue().activeProducers()) {
                 if (ps.currentTransactionStartOffset().isEmpty()) {
@@ -148,8 +137,8 @@ final class HangingTransactions implements AutoCloseable {
                 if (inTransaction == null && askCoordinator) {
                     inTransaction = producersInTransaction();
                 }
-                if (askCoordinator && inTransaction.contains(ps.producerId())) {
-                    continue; // the coordinator still tracks it: it will end it
+                if (askCoordinator && trackedByCoordinator(inTransaction, ps.producerId(), ps.producerEpoch())) {
+                    continue; // the coordinator is in this very transaction: it will end it
                 }
                 due.add(new AbortTransactionSpec(e.getKey(), ps.producerId(), (short) ps.producerEpoch(), ps.coordinatorEpoch().orElse(-1)));
             }
@@ -191,51 +180,6 @@ final class HangingTransactions implements AutoCloseable {
         return states;
     }
 
-    /**
-     * The group's committed offsets, as a read_committed consumer asks for them (stable only). While a transactional
-     * offset commit is pending they cannot be read, and a task waits for them before it runs; past
-     * {@code hangingAfter} that is a stall, and the log says which producers hold the group's offsets partition open
-     * and which transactions the coordinator still tracks — what an operator (or this sweeper) needs to end it.
-     */
-    private void checkGroupOffsetsStable(long now) throws InterruptedException {
-        if (group == null) {
-            return;
-        }
-        try {
-            admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true).timeoutMs(3_000))
-                    .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-            unstableSince = -1;
-        } catch (ExecutionException | TimeoutException e) {
-            if (unstableSince < 0) {
-                unstableSince = now;
-            }
-            if (now - unstableSince >= hangingAfterMs) {
-                warnAtMostEveryMinute("the committed offsets of group " + group + " have not been readable for " + (now - unstableSince) / 1000
-                        + " s (" + (e.getCause() == null ? e : e.getCause()) + "); " + describeOffsetsPartition());
-            }
-        }
-    }
-
-    private String describeOffsetsPartition() {
-        try {
-            int partitions = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get("__consumer_offsets").partitions().size();
-            TopicPartition tp = new TopicPartition("__consumer_offsets", Utils.abs(group.hashCode()) % partitions);
-            PartitionProducerState ps = admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS);
-            List<String> open = ps.activeProducers().stream().filter(p -> p.currentTransactionStartOffset().isPresent())
-                    .map(p -> "producer " + p.producerId() + " epoch " + p.producerEpoch() + " from offset "
-                            + p.currentTransactionStartOffset().getAsLong())
-                    .toList();
-            List<String> tracked = admin.listTransactions().all().get(10, TimeUnit.SECONDS).stream()
-                    .filter(l -> l.state() != TransactionState.COMPLETE_COMMIT && l.state() != TransactionState.COMPLETE_ABORT
-                            && l.state() != TransactionState.EMPTY)
-                    .map(l -> l.transactionalId() + "=" + l.producerId() + ":" + l.state()).toList();
-            return "open on " + tp + ": " + (open.isEmpty() ? "none" : open) + "; transactions the coordinator tracks: " + tracked;
-        } catch (Exception e) {
-            return "the group's offsets partition could not be described (" + e + ")";
-        }
-    }
-
     private void warnAtMostEveryMinute(String message) {
         long now = clock.getAsLong();
         if (now - lastWarning >= 60_000) {
@@ -252,15 +196,37 @@ final class HangingTransactions implements AutoCloseable {
         return existing;
     }
 
-    private Set<Long> producersInTransaction() throws Exception {
-        Set<Long> ids = new HashSet<>();
+    /**
+     * Whether the coordinator is in the transaction a partition shows open: same producer and same epoch. Kafka 4's
+     * transactions (KIP-890) bump the producer's epoch with every transaction, so the same producer being in a
+     * transaction says nothing about an older one. Found by the chaos harness: a live instance reusing its
+     * transactional id was in a new transaction almost whenever the sweeper asked, so its hanging older one, whose
+     * pending offset commit kept the group's committed offsets unreadable, was never aborted.
+     */
+    static boolean trackedByCoordinator(Map<Long, Short> epochInTransaction, long producerId, int epoch) {
+        Short current = epochInTransaction.get(producerId);
+        return current != null && current == epoch;
+    }
+
+    /** Producer id to epoch of every transaction the coordinators have in progress. */
+    private Map<Long, Short> producersInTransaction() throws Exception {
+        List<String> ids = new ArrayList<>();
         for (TransactionListing l : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
             if (l.state() == TransactionState.ONGOING || l.state() == TransactionState.PREPARE_ABORT
                     || l.state() == TransactionState.PREPARE_COMMIT) {
-                ids.add(l.producerId());
+                ids.add(l.transactionalId());
             }
         }
-        return ids;
+        Map<Long, Short> epochs = new HashMap<>();
+        if (!ids.isEmpty()) {
+            for (TransactionDescription d : admin.describeTransactions(ids).all().get(30, TimeUnit.SECONDS).values()) {
+                if (d.state() == TransactionState.ONGOING || d.state() == TransactionState.PREPARE_ABORT
+                        || d.state() == TransactionState.PREPARE_COMMIT) {
+                    epochs.put(d.producerId(), (short) d.producerEpoch());
+                }
+            }
+        }
+        return epochs;
     }
 
     @Override

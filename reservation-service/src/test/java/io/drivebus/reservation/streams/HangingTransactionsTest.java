@@ -1,6 +1,7 @@
 package io.drivebus.reservation.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.stack.test.KafkaTestResource;
@@ -67,6 +68,16 @@ class HangingTransactionsTest {
             }
             assertTrue(lastStableOffset(tp) >= 2, "the abort marker lets readers past the record");
         }
+    }
+
+    @Test
+    void onlyTheSameEpochIsTheCoordinatorsTransaction() {
+        // Kafka 4 bumps the producer's epoch per transaction: producer 1 in a transaction at epoch 1900 has ended the
+        // one a partition still shows open at epoch 1861 (the chaos run's stall: that one was never aborted)
+        assertTrue(HangingTransactions.trackedByCoordinator(Map.of(1L, (short) 1861), 1, 1861));
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(1L, (short) 1900), 1, 1861));
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, (short) 1861), 1, 1861));
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(), 1, 1861));
     }
 
     private static KafkaProducer<String, byte[]> transactional() {
