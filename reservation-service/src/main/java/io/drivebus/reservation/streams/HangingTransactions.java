@@ -14,12 +14,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
@@ -115,6 +117,11 @@ final class HangingTransactions implements AutoCloseable {
 
     /** One check; returns the aborts it asked for. */
     List<AbortTransactionSpec> sweep() throws Exception {
+        return sweep(producerId -> true);
+    }
+
+    /** @param producers which producers' transactions to consider (tests on a shared broker: only their own) */
+    List<AbortTransactionSpec> sweep(LongPredicate producers) throws Exception {
         Map<String, TopicDescription> described = admin.describeTopics(existing()).allTopicNames().get(30, TimeUnit.SECONDS);
         List<TopicPartition> partitions = new ArrayList<>();
         described.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
@@ -125,7 +132,7 @@ final class HangingTransactions implements AutoCloseable {
         Map<Long, Short> inTransaction = null;
         for (var e : states.entrySet()) {
             for (ProducerState ps : e.getValue().activeProducers()) {
-                if (ps.currentTransactionStartOffset().isEmpty()) {
+                if (ps.currentTransactionStartOffset().isEmpty() || !producers.test(ps.producerId())) {
                     continue;
                 }
                 String key = e.getKey() + "/" + ps.producerId() + "/" + ps.producerEpoch() + "/" + ps.currentTransactionStartOffset().getAsLong();
@@ -189,7 +196,9 @@ final class HangingTransactions implements AutoCloseable {
     }
 
     private List<String> existing() throws Exception {
-        Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        // internal topics too: without listInternal the group's offsets topic was never swept, and a hanging
+        // transactional offset commit there stalled a task for good (the chaos harness' last stall)
+        Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
         List<String> existing = new ArrayList<>(topics.stream().filter(names::contains).toList());
         // and every host's command topic (drivebus.device.commands.<host>), found anew each round as hosts come
         names.stream().filter(n -> Topics.hostOfCommands(n) != null).sorted().forEach(existing::add);

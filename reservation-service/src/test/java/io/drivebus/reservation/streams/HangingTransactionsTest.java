@@ -2,6 +2,8 @@ package io.drivebus.reservation.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.stack.test.KafkaTestResource;
@@ -16,6 +18,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -71,6 +75,47 @@ class HangingTransactionsTest {
     }
 
     @Test
+    void aHangingOffsetCommitOnTheGroupsOffsetsTopicIsFoundAndAbortedSoTheGroupsOffsetsCanBeReadAgain() throws Exception {
+        String topic = "hanging-offsets-" + Long.toHexString(System.nanoTime());
+        String group = "hanging-group-" + Long.toHexString(System.nanoTime());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        String transactionalId = "hanging-test-" + System.nanoTime();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap()));
+                KafkaProducer<String, byte[]> producer = transactional(transactionalId)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            // what a Streams commit does: the consumed offsets go into the transaction, on the group's offsets partition
+            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(5)), new ConsumerGroupMetadata(group));
+            assertThrows(org.apache.kafka.common.errors.TimeoutException.class, () -> committed(group, tp),
+                    "a pending offset commit keeps a read_committed reader from the group's offsets");
+
+            // the service's own list of topics it writes: the offsets topic among them, found although it is internal
+            List<String> written = HangingTransactions.written("drivebus-reservation-test");
+            assertTrue(written.contains("__consumer_offsets"));
+            HangingTransactions sweeper = new HangingTransactions(admin, written, Duration.ofSeconds(30), now::get, false);
+            // this broker is shared with the service under test: consider only this test's producer
+            long ours = admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId).producerId();
+            sweeper.sweep(id -> id == ours);
+            now.addAndGet(31_000);
+            var aborted = sweeper.sweep(id -> id == ours);
+            assertTrue(aborted.stream().anyMatch(a -> a.topicPartition().topic().equals("__consumer_offsets")), "aborted: " + aborted);
+            assertNull(committed(group, tp), "the group's offsets can be read again (the aborted commit is gone)");
+        }
+    }
+
+    /** The group's committed offset of {@code tp} as a read_committed consumer sees it (stable offsets only). */
+    private static OffsetAndMetadata committed(String group, TopicPartition tp) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            return c.committed(java.util.Set.of(tp), Duration.ofSeconds(3)).get(tp);
+        }
+    }
+
+    @Test
     void onlyTheSameEpochIsTheCoordinatorsTransaction() {
         // Kafka 4 bumps the producer's epoch per transaction: producer 1 in a transaction at epoch 1900 has ended the
         // one a partition still shows open at epoch 1861 (the chaos run's stall: that one was never aborted)
@@ -81,9 +126,13 @@ class HangingTransactionsTest {
     }
 
     private static KafkaProducer<String, byte[]> transactional() {
+        return transactional("hanging-test-" + System.nanoTime());
+    }
+
+    private static KafkaProducer<String, byte[]> transactional(String transactionalId) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "hanging-test-" + System.nanoTime());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "120000");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
