@@ -6,33 +6,15 @@ import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.ReservationEvent;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "cancel", description = {"Withdraw a reserve request by its request id (only its owner may): a waiting "
         + "request leaves the queue, a load in flight is ended, a reservation already usable is released."})
-final class CancelCommand extends VerbCommand {
-
-    @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
-    String library;
-
-    @Override
-    String library() {
-        return library;
-    }
+final class CancelCommand extends ReservationVerb {
 
     @Option(names = "--request", required = true, paramLabel = "ID", description = "The reserve request's id (requestId).")
     String requestId;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
-            description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration timeout() {
-        return timeout;
-    }
 
     @Override
     int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) {

@@ -4,36 +4,18 @@ import io.drivebus.client.DrivebusClient;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.ReservationReleased;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "release",
         description = "Release a reservation (only its owner may). The volume stays in the drive unless --unload.")
-final class ReleaseCommand extends VerbCommand {
-
-    @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
-    String library;
-
-    @Override
-    String library() {
-        return library;
-    }
+final class ReleaseCommand extends ReservationVerb {
 
     @Option(names = "--reservation", required = true, paramLabel = "ID", description = "The reservation id reserve printed.")
     String reservationId;
 
     @Option(names = "--unload", description = "Also put the volume back into its slot.")
     boolean unload;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
-            description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration timeout() {
-        return timeout;
-    }
 
     @Override
     int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) {

@@ -11,15 +11,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "renew",
         description = "Extend the lease of a reservation (only its owner may) and print the new expiry.")
-final class RenewCommand extends VerbCommand {
-
-    @Option(names = "--library", required = true, paramLabel = "LIBRARY", description = "Library (changer) id.")
-    String library;
-
-    @Override
-    String library() {
-        return library;
-    }
+final class RenewCommand extends ReservationVerb {
 
     @Option(names = "--reservation", required = true, paramLabel = "ID", description = "The reservation id reserve printed.")
     String reservationId;
@@ -27,15 +19,6 @@ final class RenewCommand extends VerbCommand {
     @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "New lease length from now, e.g. 5m (default: the service's).")
     Duration lease;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
-            description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-    Duration timeout;
-
-    @Override
-    Duration timeout() {
-        return timeout;
-    }
 
     @Override
     int execute(DrivebusClient client, Owner owner, PrintWriter out, PrintWriter err) {
