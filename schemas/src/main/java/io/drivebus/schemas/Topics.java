@@ -53,7 +53,7 @@ public final class Topics {
         return HOST_ID.matcher(host).matches() ? host : null;
     }
 
-    /** Same as the hostId pattern of common.schema.json (SchemaContractTest checks that they agree). */
+    /** Same as the hostId pattern of common.schema.json (TopicsTest checks that they agree). */
     public static final java.util.regex.Pattern HOST_ID = java.util.regex.Pattern.compile("^(?!dlq$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
 
     /** Headers set on every dead-letter record. */
