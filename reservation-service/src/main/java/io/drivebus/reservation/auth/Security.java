@@ -1,10 +1,10 @@
 package io.drivebus.reservation.auth;
 
+import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.auth.HostKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Enforcement settings: the principals whose signed records are accepted, the policy for what they may do, and the
@@ -13,14 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Agents are either configured principals ({@code .hosts}) or, with {@code agentKey} (the master key of
  * {@link HostKeys}), the derived principal {@code host:<id>} of any host, whose secret only that host is given: a
  * new drive host then needs no change here, and no host holds a secret that speaks for another.
- *
  */
 public final class Security {
     private final Map<String, Principal> principals;
     private final AccessPolicy policy;
     private final String self;
     private final String agentKey;
-    private final Map<String, Principal> derived = new ConcurrentHashMap<>();
 
     public Security(Map<String, Principal> principals, AccessPolicy policy, String self) {
         this(principals, policy, self, null);
@@ -59,11 +57,12 @@ public final class Security {
             return p;
         }
         String host = HostKeys.hostOf(name);
-        if (host == null) {
+        if (host == null || !Topics.HOST_ID.matcher(host).matches()) {
             return null;
         }
-        return derived.computeIfAbsent(name, n -> new Principal(n,
-                HostKeys.secret(agentKey, host).getBytes(StandardCharsets.UTF_8), Set.of(), Set.of(), Set.of(host)));
+        // derived anew each time (one HMAC), not cached: the name comes from a record not yet verified, and a cache
+        // keyed by it would grow with every name a forger makes up
+        return new Principal(name, HostKeys.secret(agentKey, host).getBytes(StandardCharsets.UTF_8), Set.of(), Set.of(), Set.of(host));
     }
 
     public byte[] secretOf(String principal) {

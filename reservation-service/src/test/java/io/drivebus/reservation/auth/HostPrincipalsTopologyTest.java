@@ -117,6 +117,16 @@ class HostPrincipalsTopologyTest {
     }
 
     @Test
+    void onlyAValidHostIdNamesADerivedPrincipal() {
+        Security security = new Security(Map.of("reservation-service", SELF), new AccessPolicy(), "reservation-service", AGENT_KEY);
+        assertEquals(Set.of("h1"), security.principal("host:h1").hosts());
+        assertNull(security.principal("host:"));
+        assertNull(security.principal("host:a/b"));
+        assertNull(security.principal("host:dlq"));
+        assertNull(security.principal("agent-h1"), "not configured, not derived");
+    }
+
+    @Test
     void withoutAnAgentKeyThereAreNoHostPrincipals() {
         Security configuredOnly = new Security(Map.of("reservation-service", SELF), new AccessPolicy(), "reservation-service");
         assertNull(configuredOnly.principal("host:h1"));
