@@ -69,7 +69,7 @@ import org.HdrHistogram.Histogram;
  * counted with the lag it had reached then (a lower bound), not left out.
  */
 final class InventoryLoad {
-    static final String HOST = "bench-host";
+    static final String HOST = SyntheticLibraries.HOST;
     /** The device-agent's default heartbeat interval: every library's full status this often. */
     static final long STATUS_INTERVAL_MS = 5_000;
 

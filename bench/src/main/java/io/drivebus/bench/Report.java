@@ -142,7 +142,7 @@ final class Report {
             b.append('\n');
         }
 
-        for (String foName : new String[] {"failover", "failover-tx-timeout-3s"}) {
+        for (String foName : new String[] {"failover", "failover-3s"}) {
             failoverSection(b, foName, sc.path(foName));
         }
 

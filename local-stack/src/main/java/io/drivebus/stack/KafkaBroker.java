@@ -141,11 +141,11 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("share.coordinator.state.topic.replication.factor", "1");
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
-        // the reservation-service's 3 s session timeout (fast takeover) is below the default floor of 6 s
+        // the reservation-service's 2 s session timeout (fast takeover) is below the default floor of 6 s
         p.setProperty("group.min.session.timeout.ms", "1000");
         // A killed transactional producer's open transaction blocks read_committed readers until it is
         // aborted: check for timed-out transactions often so failover is fast.
-        p.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        p.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500");
         p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
         try (var out = Files.newBufferedWriter(file)) {
             p.store(out, "drivebus local broker");

@@ -40,7 +40,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Never a live transaction: a transaction is aborted only when this sweeper has seen it open at the same start
  * offset for {@code hangingAfter} of its own wall-clock time — far longer than any live one can stay open (the
- * transaction timeout, 3 s, plus the coordinator's abort check) — and the coordinator is not in that transaction
+ * transaction timeout, 2 s, plus the coordinator's abort check) — and the coordinator is not in that transaction
  * (its producer is not in one, or in a later one: a later epoch). Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it
  * the sweeper logs what to abort by hand.
  */
