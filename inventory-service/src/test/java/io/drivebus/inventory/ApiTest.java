@@ -48,6 +48,8 @@ class ApiTest {
                 .body("paths", org.hamcrest.Matchers.hasKey("/api/libraries/{id}/drives/{drive}/history"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/api/volumes/{label}/history"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/api/jobs/{job}/history"))
+                // a Vert.x route, described in META-INF/openapi.yaml
+                .body("paths.'/api/events'.get.parameters.name", org.hamcrest.Matchers.hasItem("library"))
                 // the one paging scheme is described where it applies
                 .body("paths.'/api/reservations'.get.parameters.name", org.hamcrest.Matchers.hasItems("limit", "after", "pending", "job", "site"))
                 .body("paths.'/api/libraries'.get.parameters.name", org.hamcrest.Matchers.hasItems("limit", "after"))

@@ -21,7 +21,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Dead-letter copies of records too large to be copied whole. SmallRye's dead-letter strategy sends the original key
  * and value with its headers on top; for a record near the broker's size limit (1 MiB by default) that copy is refused
  * (RecordTooLargeException), the nack fails and the channel stops consuming. Such a record is dead-lettered here
- * instead, cut down by the common rule ({@link DeadLetters}).
+ * instead, cut down by the common rule ({@link DeadLetters}). Since the projection reads in batches, every dead letter
+ * is sent by this producer: whole with SmallRye's headers ({@link #deadLetter}), or cut down.
  */
 @ApplicationScoped
 public class OversizedDeadLetters {
@@ -47,6 +48,26 @@ public class OversizedDeadLetters {
         r.headers().add("dead-letter-partition", String.valueOf(partition).getBytes(StandardCharsets.UTF_8));
         r.headers().add("dead-letter-offset", String.valueOf(offset).getBytes(StandardCharsets.UTF_8));
         DeadLetters.addTruncated(r.headers(), DeadLetters.size(key), DeadLetters.size(value));
+        return r;
+    }
+
+    /**
+     * The dead letter of a record consumed in a batch, where SmallRye's strategy would dead-letter the whole batch: the
+     * original key and value with the headers that strategy sets, or the cut-down copy when they are too large for that.
+     */
+    static ProducerRecord<String, byte[]> deadLetter(String topic, int partition, long offset, String key, byte[] value,
+            RuntimeException reason, String consumer) {
+        if (tooLarge(key, value)) {
+            return copy(topic, partition, offset, key, value, reason.getMessage(), consumer);
+        }
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.dlq(topic), key, value);
+        DeadLetters.addReason(r.headers(), reason.getMessage(), topic, consumer);
+        r.headers().add("dead-letter-partition", String.valueOf(partition).getBytes(StandardCharsets.UTF_8));
+        r.headers().add("dead-letter-offset", String.valueOf(offset).getBytes(StandardCharsets.UTF_8));
+        r.headers().add("dead-letter-exception-class-name", reason.getClass().getName().getBytes(StandardCharsets.UTF_8));
+        if (reason.getCause() != null) {
+            r.headers().add("dead-letter-cause", DeadLetters.boundedReason(reason.getCause().toString()).getBytes(StandardCharsets.UTF_8));
+        }
         return r;
     }
 

@@ -8,10 +8,7 @@ import io.drivebus.schemas.Topics;
 import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.schemas.reservation.ReservationEvent;
-import io.smallrye.common.vertx.VertxContext;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -30,7 +27,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.flywaydb.core.Flyway;
-import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,7 +49,7 @@ public class ProjectionRebuild {
     private static final List<String> TOPICS = List.of(Topics.DEVICE_STATUS, Topics.DEVICE_EVENTS, Topics.RESERVATION_EVENTS);
 
     @Inject
-    Mutiny.SessionFactory sessions;
+    Pool pool;
 
     @Inject
     ProjectionConsumer projection;
@@ -63,9 +59,6 @@ public class ProjectionRebuild {
 
     @Inject
     AgroalDataSource dataSource;
-
-    @Inject
-    Vertx vertx;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -81,7 +74,6 @@ public class ProjectionRebuild {
         Flyway.configure().dataSource(dataSource).schemas(schema).createSchemas(true).locations("classpath:db/migration")
                 .load().migrate();
         List<ConsumerRecord<String, byte[]>> records = readAll();
-        Context context = VertxContext.getOrCreateDuplicatedContext(vertx);
         int applied = 0;
         int skipped = 0;
         for (ConsumerRecord<String, byte[]> r : records) {
@@ -90,9 +82,8 @@ public class ProjectionRebuild {
                 continue;
             }
             try {
-                Uni.createFrom().deferred(() -> sessions.withTransaction((s, tx) -> s.createNativeQuery("SET LOCAL search_path TO " + schema)
-                                .executeUpdate().chain(() -> apply(r, s))))
-                        .runSubscriptionOn(task -> context.runOnContext(v -> task.run()))
+                pool.withTransaction(c -> c.query("SET LOCAL search_path TO " + schema).execute()
+                                .chain(() -> projector.apply(c, List.of(item(r)))))
                         .await().atMost(Duration.ofSeconds(30));
                 applied++;
             } catch (RuntimeException e) {
@@ -118,12 +109,12 @@ public class ProjectionRebuild {
         }
     }
 
-    private Uni<Void> apply(ConsumerRecord<String, byte[]> r, Mutiny.Session s) {
+    private Projector.Item item(ConsumerRecord<String, byte[]> r) {
         if (r.value() == null) {
-            return projector.removeLibrary(s, r.key());
+            return Projector.Item.tombstone(r.topic(), r.key());
         }
         Envelope<? extends Payload> e = projection.decode(expected(r.topic()), r.key(), r.value());
-        return projection.apply(s, r.topic(), e, r.value(), false);
+        return new Projector.Item(r.topic(), r.key(), e, new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static Class<? extends Payload> expected(String topic) {
