@@ -63,9 +63,11 @@ class HistoryTest {
         String r1 = "r1-" + tag, r2 = "r2-" + tag;
         bus.publish(Topics.DEVICE_STATUS, InventoryProjectionTest.status(lib, 1, "v", List.of(InventoryProjectionTest.emptyDrive()),
                 InventoryProjectionTest.fullSlots(4)));
-        bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("rs", "req-" + r1,
+        Envelope<?> granted = bus.publish(Topics.RESERVATION_EVENTS, Envelope.of("rs", "req-" + r1,
                 new ReservationGranted(lib, r1, owner, job, "d0", "host1", "/dev/nst0", 2, vol, 1, LEASE, true)));
-        // the load result travels on another topic: wait for it, so the history's order is the one written here
+        // the load result travels on another topic, read by another consumer: wait for the grant before it and for it
+        // after, so the history's order is the one written here
+        await().atMost(Duration.ofSeconds(30)).until(() -> Bus.processed(granted.id()));
         Envelope<?> load = bus.publish(Topics.DEVICE_EVENTS, new DeviceCommandResult(lib, "c-" + tag, "host1", "d0", DeviceAction.load, 1,
                 CommandOutcome.done, null, 2, vol, vol + "L8", r1));
         await().atMost(Duration.ofSeconds(30)).until(() -> Bus.processed(load.id()));
