@@ -3,6 +3,8 @@ package io.drivebus.inventory;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drivebus.inventory.api.LibraryInventories;
+import io.drivebus.inventory.api.VolumeResource;
 import io.drivebus.stack.test.KafkaTestResource;
 import io.drivebus.stack.test.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -95,6 +97,41 @@ class IndexTest {
         for (String index : indexes) {
             assertTrue(plan.contains(index), "expected " + index + " for\n" + sql + "\n" + plan);
         }
+    }
+
+    /** The plan of a statement as the reactive client prepares it, after a few executions: generic, for any $1. */
+    static String genericPlan(String sql, String arg) throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO " + SCHEMA);
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            st.execute("PREPARE q (text) AS " + sql);
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = st.executeQuery("EXPLAIN EXECUTE q ('" + arg + "')")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
+    }
+
+    static void assertGenericIndexed(String sql, String arg, String... indexes) throws SQLException {
+        String plan = genericPlan(sql, arg);
+        assertFalse(plan.contains("Seq Scan"), "a sequential scan for\n" + sql + "\n" + plan);
+        for (String index : indexes) {
+            assertTrue(plan.contains(index), "expected " + index + " for\n" + sql + "\n" + plan);
+        }
+    }
+
+    @Test
+    void theLookupsPreparedStatementsAreIndexScansForAnyLabelOrLibrary() throws SQLException {
+        assertGenericIndexed(VolumeResource.FIND, "VOL012345", "drive_label_idx", "drive_barcode_idx", "slot_label_idx",
+                "slot_barcode_idx", "recorded_label_label_idx", "reservation_label_idx", "reservation_barcode_idx");
+        // (the library and its version are primary-key lookups in tables too small here for a plan to tell)
+        assertGenericIndexed(LibraryInventories.DRIVES, "lib42", "Index");
+        assertGenericIndexed(LibraryInventories.SLOTS, "lib42", "Index", "recorded_label_pkey");
+        assertGenericIndexed(LibraryInventories.ACTIVE_RESERVATIONS, "lib42");
+        assertGenericIndexed(LibraryInventories.QUEUE, "lib42", "waiter_waiting_idx");
     }
 
     @Test

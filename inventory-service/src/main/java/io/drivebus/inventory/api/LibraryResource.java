@@ -1,36 +1,32 @@
 package io.drivebus.inventory.api;
 
-import io.drivebus.inventory.api.Views.DriveView;
 import io.drivebus.inventory.api.Views.HistoryEntry;
 import io.drivebus.inventory.api.Views.Inventory;
 import io.drivebus.inventory.api.Views.LibrarySummary;
-import io.drivebus.inventory.api.Views.SlotView;
-import io.drivebus.inventory.library.Drive;
 import io.drivebus.inventory.library.Library;
-import io.drivebus.inventory.library.Slot;
-import io.drivebus.inventory.reservation.Reservation;
 import io.drivebus.inventory.reservation.ReservationState;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -42,9 +38,14 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class LibraryResource {
 
     static final List<ReservationState> ACTIVE = List.of(ReservationState.granted, ReservationState.ready);
+    /** What Jackson's answers say they are: the inventory's ready-made bytes say the same. */
+    static final MediaType JSON = MediaType.APPLICATION_JSON_TYPE.withCharset("UTF-8");
 
     @Inject
     Mutiny.SessionFactory sessions;
+
+    @Inject
+    LibraryInventories inventories;
 
     @GET
     @Operation(summary = "Libraries the agents have reported, by id, with counts; paged (Link rel=\"next\")")
@@ -87,55 +88,29 @@ public class LibraryResource {
     @GET
     @Path("/{id}/inventory")
     @Operation(summary = "Slots and drives of one library, with who holds what (Amanda's inventory)")
-    public Uni<Inventory> inventory(@PathParam("id") String id) {
-        return sessions.withSession(s -> s.find(Library.class, id).chain(library -> {
-            if (library == null) {
-                return Uni.createFrom().failure(ProblemException.notFound("no library '" + id + "' has been reported"));
+    @APIResponse(responseCode = "200", description = "The library's inventory", headers = @Header(name = "ETag",
+            description = "Changes with every change of the library (and when its agent goes offline); send it back in "
+                    + "If-None-Match for a 304 while it holds"),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Inventory.class)))
+    @APIResponse(responseCode = "304", description = "Unchanged since the If-None-Match entity tag")
+    public Uni<Response> inventory(@PathParam("id") String id, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        return inventories.inventory(id).map(inv -> matches(ifNoneMatch, inv.etag())
+                ? Response.notModified().header(HttpHeaders.ETAG, inv.etag()).build()
+                : Response.ok(inv.body(), JSON).header(HttpHeaders.ETAG, inv.etag()).build());
+    }
+
+    /** If-None-Match: {@code *}, or a list of entity tags (weak ones compare as strong here: one body per tag). */
+    static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.trim();
+            if (t.equals("*") || t.equals(etag) || t.equals("W/" + etag)) {
+                return true;
             }
-            return s.createSelectionQuery("from Drive where libraryId = :l order by driveId", Drive.class).setParameter("l", id)
-                    .getResultList()
-                    .chain(drives -> s.createSelectionQuery("from Slot where libraryId = :l order by slot", Slot.class)
-                            .setParameter("l", id).getResultList()
-                            .chain(slots -> activeReservations(s, id)
-                                    .chain(active -> queue(s, id)
-                                            .chain(queue -> recordedLabels(s, id)
-                                                    .map(recorded -> build(library, drives, slots, active, queue, recorded))))));
-        }));
-    }
-
-    static Uni<List<Reservation>> activeReservations(Mutiny.Session s, String library) {
-        return s.createSelectionQuery("from Reservation where libraryId = :l and state in (:active)", Reservation.class)
-                .setParameter("l", library).setParameter("active", ACTIVE).getResultList();
-    }
-
-    static Uni<List<Views.WaiterView>> queue(Mutiny.Session s, String library) {
-        return s.createNativeQuery("SELECT request_id, owner_key, owner_site, position, queued_at FROM waiter "
-                        + "WHERE library_id = :l AND ended_at IS NULL ORDER BY position, queued_at", Object[].class)
-                .setParameter("l", library).getResultList()
-                .map(rows -> rows.stream().map(r -> new Views.WaiterView((String) r[0], new io.drivebus.schemas.Owner((String) r[1],
-                        (String) r[2]), ((Number) r[3]).intValue(), instant(r[4]))).toList());
-    }
-
-    /** The labels operators recorded in a library, by slot ("" = the operator forgot the slot's label). */
-    static Uni<Map<Integer, String>> recordedLabels(Mutiny.Session s, String library) {
-        return s.createNativeQuery("SELECT slot, label FROM recorded_label WHERE library_id = :l", Object[].class)
-                .setParameter("l", library).getResultList()
-                .map(rows -> rows.stream().collect(Collectors.toMap(r -> ((Number) r[0]).intValue(), r -> (String) r[1])));
-    }
-
-    private static Inventory build(Library l, List<Drive> drives, List<Slot> slots, List<Reservation> active,
-            List<Views.WaiterView> queue, Map<Integer, String> recorded) {
-        // should two active reservations name one slot or drive, the latest grant (highest token) is shown
-        Comparator<Reservation> latest = Comparator.comparing(r -> r.token == null ? -1L : r.token);
-        Map<Integer, Reservation> bySlot = active.stream().filter(r -> r.slot != null)
-                .collect(Collectors.toMap(r -> r.slot, Function.identity(), (a, b) -> latest.compare(a, b) >= 0 ? a : b));
-        Map<String, Reservation> byDrive = active.stream().filter(r -> r.driveId != null)
-                .collect(Collectors.toMap(r -> r.driveId, Function.identity(), (a, b) -> latest.compare(a, b) >= 0 ? a : b));
-        return new Inventory(l.id, l.host, l.driver, l.vendor, l.fastSearch, l.numSlots, l.currentSlot, l.statusSequence, l.lastStatusAt,
-                Views.agentOnline(l, Instant.now()),
-                slots.stream().map(sl -> SlotView.of(sl, bySlot.get(sl.slot), recorded.get(sl.slot),
-                        sl.slot.equals(l.currentSlot))).toList(),
-                drives.stream().map(d -> DriveView.of(d, byDrive.get(d.driveId))).toList(), queue);
+        }
+        return false;
     }
 
     @GET

@@ -55,6 +55,7 @@ public class ChangeFeed {
 
     private static final JsonFactory JSON = new JsonFactory();
     private final Set<Subscription> subscribers = new CopyOnWriteArraySet<>();
+    private final List<java.util.function.Consumer<String>> libraryListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private PgSubscriber subscriber;
     private volatile boolean stopped;
 
@@ -68,12 +69,28 @@ public class ChangeFeed {
             return Uni.createFrom().voidItem();
         }
         String[] payloads = new String[changes.size()];
+        java.util.TreeSet<String> libraries = new java.util.TreeSet<>();
         for (int i = 0; i < payloads.length; i++) {
             payloads[i] = json(changes.get(i));
+            if (changes.get(i).library() != null) {
+                libraries.add(changes.get(i).library());
+            }
         }
-        return c.preparedQuery("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) WITH ORDINALITY AS v (p, n)")
-                .execute(Tuple.of(CHANNEL, payloads)).replaceWithVoid();
+        return c.preparedQuery(NOTIFY).execute(Tuple.of(CHANNEL, payloads, libraries.toArray(String[]::new))).replaceWithVoid();
     }
+
+    /**
+     * One statement: gives each changed library a new version ({@code library_version}, a sequence value never used
+     * before) and sends the changes. Replicas check that version before serving a cached inventory, so a change is
+     * visible on the next request even on a replica the NOTIFY has not reached yet. The libraries come sorted and this
+     * is the transaction's last statement: two batches that change the same libraries wait for each other's commit
+     * rather than deadlock. (A data-modifying WITH runs to completion whether or not the query reads it.)
+     */
+    static final String NOTIFY = """
+            WITH changed AS (INSERT INTO library_version (library_id, version)
+                                 SELECT l, nextval('library_version_seq') FROM unnest($3::text[]) WITH ORDINALITY AS v (l, n) ORDER BY n
+                             ON CONFLICT (library_id) DO UPDATE SET version = EXCLUDED.version)
+            SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) WITH ORDINALITY AS v (p, n)""";
 
     /**
      * A change as JSON, the way Jackson writes the record (absent rather than null fields, ISO-8601 time), written
@@ -130,6 +147,15 @@ public class ChangeFeed {
         return () -> subscribers.remove(s);
     }
 
+    /**
+     * Calls {@code listener} with the library of every change any replica commits, before this replica's live-stream
+     * subscribers are told of it; on the event loop, so it must not block. For caches: a change may also arrive late or
+     * (while the LISTEN connection is re-established) not at all, so a cache needs its own check as well.
+     */
+    public void onChange(java.util.function.Consumer<String> listener) {
+        libraryListeners.add(listener);
+    }
+
     void start(@Observes StartupEvent ev) {
         String uri = url.startsWith("vertx-reactive:") ? url.substring("vertx-reactive:".length()) : url;
         uri = uri.split(",")[0];
@@ -173,6 +199,15 @@ public class ChangeFeed {
         } catch (IOException e) {
             LOG.warnf("unreadable change notification: %s", e.getMessage());
             return;
+        }
+        if (library != null) {
+            for (java.util.function.Consumer<String> l : libraryListeners) {
+                try {
+                    l.accept(library);
+                } catch (RuntimeException e) {
+                    LOG.warnf("a change listener failed: %s", e.toString());
+                }
+            }
         }
         for (Subscription s : subscribers) {
             if (s.library() == null || s.library().equals(library)) {
