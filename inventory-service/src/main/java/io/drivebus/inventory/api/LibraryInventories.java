@@ -1,5 +1,6 @@
 package io.drivebus.inventory.api;
 
+import io.drivebus.inventory.Rows;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drivebus.inventory.api.Views.DriveView;

@@ -1,5 +1,6 @@
 package io.drivebus.inventory.api;
 
+import io.drivebus.inventory.Rows;
 import io.drivebus.inventory.api.Views.HistoryEntry;
 import io.drivebus.inventory.api.Views.ReservationView;
 import io.drivebus.inventory.api.Views.Volume;

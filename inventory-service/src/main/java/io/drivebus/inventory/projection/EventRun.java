@@ -1,5 +1,7 @@
 package io.drivebus.inventory.projection;
 
+import io.drivebus.inventory.Rows;
+
 import static io.drivebus.inventory.projection.Projector.all;
 import static io.drivebus.inventory.projection.Projector.applyChanger;
 import static io.drivebus.inventory.projection.Projector.change;
@@ -176,7 +178,7 @@ final class EventRun {
                     .execute(Tuple.of(driveIds.stream().map(DriveId::library).toArray(String[]::new),
                             driveIds.stream().map(DriveId::drive).toArray(String[]::new)))
                     .invoke(rows -> rows.forEach(r -> {
-                        Drive d = readDrive(r);
+                        Drive d = Rows.drive(r);
                         drives.put(new DriveId(d.libraryId, d.driveId), d);
                         if (d.sourceSlot != null) {
                             // where a volume in it may go back to
@@ -192,7 +194,7 @@ final class EventRun {
                     .execute(patterns.length == 0 ? Tuple.of(reservationIds.toArray(String[]::new))
                             : Tuple.of(reservationIds.toArray(String[]::new), patterns))
                     .invoke(rows -> rows.forEach(r -> {
-                        Reservation v = readReservation(r);
+                        Reservation v = Rows.reservation(r);
                         reservations.put(v.id, v);
                     })));
         }
@@ -212,7 +214,7 @@ final class EventRun {
                         .execute(Tuple.of(slotIds.stream().map(SlotId::library).toArray(String[]::new),
                                 slotIds.stream().map(SlotId::slot).toArray(Integer[]::new)))
                         .invoke(rows -> rows.forEach(r -> {
-                            Slot s = readSlot(r);
+                            Slot s = Rows.slot(r);
                             slots.put(new SlotId(s.libraryId, s.slot), s);
                         }))
                         .replaceWithVoid());
@@ -803,60 +805,7 @@ final class EventRun {
     static final String DRIVE_COLUMNS = "library_id, drive_id, device_path, state, media_type, label, barcode, source_slot, error, "
             + "highest_token, state_at";
     static final String SLOT_COLUMNS = "library_id, slot, state, label, barcode, import_export, state_at";
-    static final String RESERVATION_COLUMNS = "id, library_id, owner_key, owner_site, job, drive_id, host, device_path, slot, label, "
-            + "barcode, token, state, lease_expires_at, created_at, updated_at, ended_at, end_reason, correlation_id";
-
-    private static Drive readDrive(Row r) {
-        Drive d = new Drive();
-        d.libraryId = r.getString("library_id");
-        d.driveId = r.getString("drive_id");
-        d.devicePath = r.getString("device_path");
-        d.state = r.getString("state");
-        d.mediaType = r.getString("media_type");
-        d.label = r.getString("label");
-        d.barcode = r.getString("barcode");
-        d.sourceSlot = r.getInteger("source_slot");
-        d.error = r.getString("error");
-        d.highestToken = r.getLong("highest_token");
-        d.stateAt = instant(r, "state_at");
-        return d;
-    }
-
-    private static Slot readSlot(Row r) {
-        Slot s = new Slot();
-        s.libraryId = r.getString("library_id");
-        s.slot = r.getInteger("slot");
-        s.state = r.getString("state");
-        s.label = r.getString("label");
-        s.barcode = r.getString("barcode");
-        s.importExport = Boolean.TRUE.equals(r.getBoolean("import_export"));
-        s.stateAt = instant(r, "state_at");
-        return s;
-    }
-
-    private static Reservation readReservation(Row r) {
-        Reservation v = new Reservation();
-        v.id = r.getString("id");
-        v.libraryId = r.getString("library_id");
-        v.ownerKey = r.getString("owner_key");
-        v.ownerSite = r.getString("owner_site");
-        v.job = r.getString("job");
-        v.driveId = r.getString("drive_id");
-        v.host = r.getString("host");
-        v.devicePath = r.getString("device_path");
-        v.slot = r.getInteger("slot");
-        v.label = r.getString("label");
-        v.barcode = r.getString("barcode");
-        v.token = r.getLong("token");
-        v.state = r.getString("state") == null ? null : ReservationState.valueOf(r.getString("state"));
-        v.leaseExpiresAt = instant(r, "lease_expires_at");
-        v.createdAt = instant(r, "created_at");
-        v.updatedAt = instant(r, "updated_at");
-        v.endedAt = instant(r, "ended_at");
-        v.endReason = r.getString("end_reason");
-        v.correlationId = r.getString("correlation_id");
-        return v;
-    }
+    static final String RESERVATION_COLUMNS = Rows.RESERVATION;
 
     private static Waiter readWaiter(Row r) {
         Waiter w = new Waiter();

@@ -1,35 +1,37 @@
-package io.drivebus.inventory.api;
+package io.drivebus.inventory;
 
 import io.drivebus.inventory.library.Drive;
 import io.drivebus.inventory.library.Library;
 import io.drivebus.inventory.library.Slot;
 import io.drivebus.inventory.reservation.Reservation;
 import io.drivebus.inventory.reservation.ReservationState;
+import io.drivebus.inventory.api.Views;
 import io.drivebus.schemas.Owner;
 import io.vertx.mutiny.sqlclient.Row;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 
 /**
- * The read model's rows as the entity classes, read straight from the reactive client for the lookups. Why not
- * through Hibernate: a lookup only reads, and a 1,000-slot inventory spent more on the session (managed entities and
- * their snapshots, one statement after the other) than in PostgreSQL. The objects here are plain values, never
- * attached to a session; the columns are named once, beside the code that reads them.
+ * The read model's rows as the entity classes, read straight from the reactive client, for the lookups and the
+ * projection alike. Why not through Hibernate: a 1,000-slot inventory spent more on the session (managed entities and
+ * their snapshots, one statement after the other) than in PostgreSQL, and so did the projection per record. The
+ * objects here are plain values, never attached to a session; the columns are named once, beside the code that reads
+ * them. {@code state_at} (the agent's time of a drive's or slot's state) is read where a query selects it.
  */
-final class Rows {
+public final class Rows {
 
-    static final String LIBRARY = "id, host, driver, vendor, fast_search, heartbeat_interval_ms, status_sequence, last_status_at, "
+    public static final String LIBRARY = "id, host, driver, vendor, fast_search, heartbeat_interval_ms, status_sequence, last_status_at, "
             + "current_slot, num_slots";
-    static final String DRIVE = "library_id, drive_id, device_path, state, media_type, label, barcode, source_slot, error, highest_token";
-    static final String RESERVATION = "id, library_id, owner_key, owner_site, job, drive_id, host, device_path, slot, label, barcode, "
+    public static final String DRIVE = "library_id, drive_id, device_path, state, media_type, label, barcode, source_slot, error, highest_token";
+    public static final String RESERVATION = "id, library_id, owner_key, owner_site, job, drive_id, host, device_path, slot, label, barcode, "
             + "token, state, lease_expires_at, created_at, updated_at, ended_at, end_reason, correlation_id";
-    /** The active states ({@link LibraryResource#ACTIVE}) as SQL. */
-    static final String ACTIVE = "('granted', 'ready')";
+    /** The active states ({@link io.drivebus.inventory.api.LibraryResource#ACTIVE}) as SQL. */
+    public static final String ACTIVE = "('granted', 'ready')";
 
     private Rows() {
     }
 
-    static Library library(Row r) {
+    public static Library library(Row r) {
         Library l = new Library();
         l.id = r.getString("id");
         l.host = r.getString("host");
@@ -44,7 +46,7 @@ final class Rows {
         return l;
     }
 
-    static Drive drive(Row r) {
+    public static Drive drive(Row r) {
         Drive d = new Drive();
         d.libraryId = r.getString("library_id");
         d.driveId = r.getString("drive_id");
@@ -56,21 +58,23 @@ final class Rows {
         d.sourceSlot = r.getInteger("source_slot");
         d.error = r.getString("error");
         d.highestToken = r.getLong("highest_token");
+        d.stateAt = optionalInstant(r, "state_at");
         return d;
     }
 
-    static Slot slot(Row r) {
+    public static Slot slot(Row r) {
         Slot s = new Slot();
         s.libraryId = r.getString("library_id");
         s.slot = r.getInteger("slot");
         s.state = r.getString("state");
         s.label = r.getString("label");
         s.barcode = r.getString("barcode");
-        s.importExport = r.getBoolean("import_export");
+        s.importExport = Boolean.TRUE.equals(r.getBoolean("import_export"));
+        s.stateAt = optionalInstant(r, "state_at");
         return s;
     }
 
-    static Reservation reservation(Row r) {
+    public static Reservation reservation(Row r) {
         Reservation v = new Reservation();
         v.id = r.getString("id");
         v.libraryId = r.getString("library_id");
@@ -84,7 +88,7 @@ final class Rows {
         v.label = r.getString("label");
         v.barcode = r.getString("barcode");
         v.token = r.getLong("token");
-        v.state = ReservationState.valueOf(r.getString("state"));
+        v.state = r.getString("state") == null ? null : ReservationState.valueOf(r.getString("state"));
         v.leaseExpiresAt = instant(r, "lease_expires_at");
         v.createdAt = instant(r, "created_at");
         v.updatedAt = instant(r, "updated_at");
@@ -94,13 +98,17 @@ final class Rows {
         return v;
     }
 
-    static Views.WaiterView waiter(Row r) {
+    public static Views.WaiterView waiter(Row r) {
         return new Views.WaiterView(r.getString("request_id"), new Owner(r.getString("owner_key"), r.getString("owner_site")),
                 r.getInteger("position"), instant(r, "queued_at"));
     }
 
-    static Instant instant(Row r, String column) {
+    public static Instant instant(Row r, String column) {
         OffsetDateTime t = r.getOffsetDateTime(column);
         return t == null ? null : t.toInstant();
+    }
+
+    private static Instant optionalInstant(Row r, String column) {
+        return r.getColumnIndex(column) < 0 ? null : instant(r, column);
     }
 }
