@@ -86,9 +86,10 @@ final class Bus implements AutoCloseable {
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"); // as DrivebusClient reads answers
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        cp.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+        // a fetch returns as soon as an answer is appended (read_uncommitted); the wait only bounds idle fetches, as the client has it
+        cp.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500");
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-" + source + "-consumer");
         consumer = new KafkaConsumer<>(cp);

@@ -37,6 +37,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * LoadGen open       --bootstrap B --out F [--rate 500] [--duration-s 30] [--warmup-s 5] [--libraries 32] [--drives 4]
+ *                    (the warm-up ramps from a tenth of the rate to the rate; the measured window is at the rate)
  * LoadGen closed     --bootstrap B --out F [--concurrency 512] [--duration-s 30] [--warmup-s 5] [--libraries 64] [--drives 8]
  *                    [--extra-slots 0] [--status-every-s 2] [--rotate-seats]
  * LoadGen contention --bootstrap B --out F [--jobs 200] [--drives 4] [--hold-ms 20] [--priorities 5,10,15]
@@ -217,12 +218,16 @@ public final class LoadGen {
             AtomicLong sent = new AtomicLong();
             AtomicLong seatWaits = new AtomicLong();
             AtomicLong lastAnswer = new AtomicLong();
-            long interval = (long) (1e9 / rate);
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             long measureFrom = start + warmupNs;
             long end = measureFrom + durationNs;
-            for (long i = 0;; i++) {
-                long due = start + i * interval;
+            // warm-up ramps the rate from a tenth to the full rate: every JVM here (broker, service, this one) spends its
+            // first tens of seconds compiling its hot code, and a full rate at once builds a backlog that the
+            // measured window would inherit; the measured window is at the full rate throughout
+            long due = start;
+            while (true) {
+                double ramp = due >= measureFrom ? 1 : 0.1 + 0.9 * (due - start) / (double) warmupNs;
+                due += (long) (1e9 / (rate * ramp));
                 if (due >= end) {
                     break;
                 }
@@ -234,13 +239,14 @@ public final class LoadGen {
                 }
                 Seat seat = s;
                 long sentAt = System.nanoTime();
+                long dueAt = due;
                 boolean measured = due >= measureFrom;
                 if (measured) {
                     sent.incrementAndGet();
                 }
                 call(reserveOf(seat), (a, now) -> {
                     if (measured && a.is("ready")) {
-                        Stats.recordNanos(corrected, now - due);
+                        Stats.recordNanos(corrected, now - dueAt);
                         Stats.recordNanos(uncorrected, now - sentAt);
                         answered.incrementAndGet();
                         lastAnswer.accumulateAndGet(now, Math::max);

@@ -69,8 +69,9 @@ import org.apache.kafka.common.utils.Utils;
  * the service answers on {@code drivebus.reservation.events} with the same key and {@code correlationId} =
  * the request's envelope id. The client joins no consumer group (no rebalance wait): one consumer
  * {@code assign()}s the events partition the library key maps to, takes its end offset <em>before</em> the
- * request is sent (so the answer cannot be missed), reads {@code read_committed} (the service writes in
- * transactions) and hands each correlated event to the waiting call. Partitions with nothing pending are
+ * request is sent (so the answer cannot be missed), reads {@code read_uncommitted} (the service writes in
+ * transactions, but decides deterministically: an answer read before its commit is the one a replay commits) and
+ * hands each correlated event to the waiting call; a replayed answer finds no call waiting and is dropped. Partitions with nothing pending are
  * unassigned after a while so an idle client fetches nothing.
  */
 public final class DrivebusClient implements AutoCloseable {
@@ -803,8 +804,9 @@ public final class DrivebusClient implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "drivebus-client-" + ProcessHandle.current().pid() + "-" + n + "-answers");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        // the service answers inside transactions: never act on an aborted answer
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // answers before their transaction commits: the service decides deterministically, so an aborted answer is
+        // the one its replay commits (same ids, same drive, same token), and the commit's wait is not the caller's
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");

@@ -228,6 +228,9 @@ class ManifestsTest {
         Topics.LIBRARY_KEYED.forEach(t -> keyedPartitions.add(topics.get(t).path("spec").path("partitions").asInt()));
         assertEquals(1, keyedPartitions.size(), "the library-keyed topics share one partition count: " + keyedPartitions);
         assertEquals("compact", topics.get(Topics.DEVICE_STATUS).path("spec").path("config").path("cleanup.policy").asText());
+        // the requests topic is configured as the local stack creates it: the reservation-service decides at its timestamps
+        JsonNode requests = topics.get(Topics.RESERVATION_REQUESTS).path("spec").path("config");
+        io.drivebus.stack.TopicSetup.REQUESTS_CONFIG.forEach((k, v) -> assertEquals(v, requests.path(k).asText(), Topics.RESERVATION_REQUESTS + " " + k));
     }
 
     private static void checkUsers(List<JsonNode> docs, List<JsonNode> workloads) {

@@ -38,6 +38,8 @@ public enum MessageType {
     BREAK("break", Topics.RESERVATION_REQUESTS, BreakRequest.class),
     CHANGER("changer", Topics.RESERVATION_REQUESTS, ChangerRequest.class),
     RESERVE_SET("reserve-set", Topics.RESERVATION_REQUESTS, ReserveSetRequest.class),
+    /** The reservation-service's own timer record (not a client's request). */
+    TICK("tick", Topics.RESERVATION_REQUESTS, io.drivebus.schemas.reservation.Tick.class),
 
     QUEUED("queued", Topics.RESERVATION_EVENTS, ReservationQueued.class),
     GRANTED("granted", Topics.RESERVATION_EVENTS, ReservationGranted.class),

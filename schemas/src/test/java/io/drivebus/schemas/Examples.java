@@ -48,6 +48,7 @@ final class Examples {
                     new io.drivebus.schemas.reservation.DeviceWant(null, null, AccessMode.append, "LTO-8", "Copy")), 10, 60_000L, 300_000L);
             case CHANGER -> new io.drivebus.schemas.reservation.ChangerRequest("lib1", OPERATOR,
                     io.drivebus.schemas.reservation.ChangerOp.move, "d0", "3=VOL003", 3, 4);
+            case TICK -> new io.drivebus.schemas.reservation.Tick("lib1");
             case QUEUED -> new ReservationQueued("lib1", OWNER, 2);
             case GRANTED -> new ReservationGranted("lib1", "r-1", OWNER, "nightly", "d0", "host1", "/dev/nst0", 3, "VOL003", 7, AT, true);
             case READY -> new ReservationReady("lib1", "r-1", OWNER, "d0", "/dev/nst0", 3, "VOL003", "VOL003L8", 7, AT);

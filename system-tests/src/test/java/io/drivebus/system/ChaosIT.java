@@ -74,7 +74,7 @@ class ChaosIT {
             explain(stack.bootstrap(), load.unanswered());
         }
         assertEquals(List.of(), load.unanswered(), "every request answered");
-        EventHistory.assertInvariants(stack.bootstrap(), load.requestIds());
+        EventHistory.assertInvariants(stack.bootstrap(), load.requestIds(), load.granted());
         // the inventory converges: nothing reserved once the load stopped, as the service's answers say
         new Inventory(stack, Duration.ofSeconds(30)).awaitLibrary("demo", inv -> {
             for (var s : inv.path("slots")) {

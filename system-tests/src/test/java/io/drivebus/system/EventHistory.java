@@ -76,13 +76,40 @@ final class EventHistory {
      * DESIGN.md's invariants 1-3 on the committed history of the events and commands topics: every reserve in
      * {@code requestIds} answered exactly once, no drive or volume granted twice, tokens per drive never going back.
      */
-    static void assertInvariants(String bootstrap, Set<String> requestIds) {
+    static void assertInvariants(String bootstrap, Set<String> requestIds, Map<String, io.drivebus.client.Reservation> seen) {
         EventHistory events = read(bootstrap, io.drivebus.schemas.Topics.RESERVATION_EVENTS);
         EventHistory commands = readCommands(bootstrap);
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.requestsAnsweredExactlyOnce(requestIds));
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.noDoubleGrant());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.tokensIncreasePerDrive());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), commands.tokensIncreasePerDrive());
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.clientsSawWhatCommitted(seen));
+    }
+
+    /**
+     * Clients read answers before their transaction commits. That is only exactly-once if every grant a client read
+     * and used is the committed one: the same reservation, drive and token. An answer lost with an aborted
+     * transaction and decided differently by the replay would show here.
+     */
+    List<String> clientsSawWhatCommitted(Map<String, io.drivebus.client.Reservation> seen) {
+        Map<String, ReservationEvent> committed = new HashMap<>();
+        for (Envelope<? extends Payload> e : messages) {
+            if (e.correlationId() != null && seen.containsKey(e.correlationId())
+                    && (e.payload() instanceof ReservationReady || e.payload() instanceof ReservationGranted && !committed.containsKey(e.correlationId()))) {
+                committed.put(e.correlationId(), (ReservationEvent) e.payload()); // ready, else the immediate grant
+            }
+        }
+        List<String> v = new ArrayList<>();
+        seen.forEach((requestId, r) -> {
+            ReservationEvent c = committed.get(requestId);
+            String got = r.reservationId() + " on " + r.drive() + " under token " + r.token();
+            String want = c instanceof ReservationReady x ? x.reservationId() + " on " + x.drive() + " under token " + x.token()
+                    : c instanceof ReservationGranted g ? g.reservationId() + " on " + g.drive() + " under token " + g.token() : null;
+            if (!got.equals(want)) {
+                v.add("request " + requestId + ": the client used " + got + ", the committed history says " + want);
+            }
+        });
+        return v;
     }
 
     /** Invariant 2: every request got exactly one final answer (ready, denied, expired, cancelled, or an immediate grant). */

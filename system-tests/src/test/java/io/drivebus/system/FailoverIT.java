@@ -56,6 +56,6 @@ class FailoverIT {
         System.out.println("failover: " + load.cycles() + " reserve/release cycles, " + load.requestIds().size() + " reserve requests");
         assertTrue(load.cycles() > 20, "the load went on: " + load.cycles());
         assertEquals(List.of(), load.unanswered(), "every request answered within " + ANSWER);
-        EventHistory.assertInvariants(stack.bootstrap(), load.requestIds());
+        EventHistory.assertInvariants(stack.bootstrap(), load.requestIds(), load.granted());
     }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +35,8 @@ final class ReserveReleaseLoad {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger cycles = new AtomicInteger();
     private final Set<String> requestIds = ConcurrentHashMap.newKeySet();
+    /** What the client read for each granted reserve (before its commit: the client reads read_uncommitted). */
+    private final Map<String, Reservation> granted = new ConcurrentHashMap<>();
     private final List<String> unanswered = Collections.synchronizedList(new ArrayList<>());
 
     ReserveReleaseLoad(DrivebusClient client, int workerCount, String ownerPrefix, Duration answer, long leaseMs) {
@@ -55,6 +58,7 @@ final class ReserveReleaseLoad {
             try {
                 Reservation r = client.reserve(req, answer);
                 requestIds.add(r.requestId());
+                granted.put(r.requestId(), r);
                 client.release("demo", r.reservationId(), owner, answer);
                 cycles.incrementAndGet();
             } catch (DrivebusTimeoutException e) {
@@ -75,6 +79,11 @@ final class ReserveReleaseLoad {
 
     Set<String> requestIds() {
         return requestIds;
+    }
+
+    /** The reservations the workers were granted and used, by reserve request id, as the client read them. */
+    Map<String, Reservation> granted() {
+        return granted;
     }
 
     /** Requests (reserves or releases) that got no answer within the answer timeout. */

@@ -18,13 +18,15 @@ import io.drivebus.schemas.reservation.ReservationDenied;
 import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.schemas.reservation.ReservationRequest;
+import io.drivebus.schemas.reservation.Tick;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
+import java.util.UUID;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -41,6 +43,12 @@ import org.jboss.logging.Logger;
  * The Kafka side of the single writer: decodes each record, hands it with its library's state to the
  * {@link ReservationCore}, stores the state and forwards what the core decided. Bad records go to the dead-letter
  * topic of the topic they came from, with the reason; the processor never stops on them.
+ *
+ * <p>Decisions are deterministic, so clients may read answers before their transaction commits: a library's
+ * decisions are taken only from its requests partition (statuses and command results are first relayed there, and
+ * time passes by {@link Tick} records), "now" is the record's broker timestamp, and ids derive from the record
+ * ({@link RecordIds}). A replay of the partition from the last commit after an abort therefore decides the same
+ * (docs/design-notes.md).
  */
 final class ReservationProcessor implements Processor<String, byte[], String, byte[]> {
     private static final Logger LOG = Logger.getLogger(ReservationProcessor.class);
@@ -57,7 +65,11 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private final Security security;
     /** Whether a host's command topic exists ({@link CommandTopics}). */
     private final Predicate<String> commandTopicExists;
-    private final Supplier<String> ids;
+    private final RecordIds ids = new RecordIds();
+    /** When this task last published a tick for a library not applied yet: one tick in flight per library. */
+    private final java.util.Map<String, Long> tickSent = new java.util.HashMap<>();
+    /** A tick not applied within this is published again (it may have been lost with an aborted transaction). */
+    static final long TICK_RESEND_MS = 1000;
 
     /**
      * Decoded libraries of this task, so a record costs no state decoding: the store stays the truth (every change
@@ -96,11 +108,10 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     }
 
     /** @param security null: records are not authenticated (a closed dev setup) */
-    ReservationProcessor(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry, Security security,
+    ReservationProcessor(Duration tickInterval, String source, boolean unloadOnExpiry, Security security,
             Predicate<String> commandTopicExists) {
         this.core = new ReservationCore(ids, unloadOnExpiry);
         this.commandTopicExists = commandTopicExists;
-        this.ids = ids;
         this.security = security;
         this.tickInterval = tickInterval;
         this.source = source;
@@ -118,61 +129,140 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
 
     @Override
     public void process(Record<String, byte[]> record) {
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse("?");
-        Envelope<? extends Payload> envelope;
-        try {
-            envelope = codec.decode(record.value());
-        } catch (InvalidMessageException e) {
-            deadLetter(topic, record, e.getMessage());
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        if (!meta.topic().equals(Topics.RESERVATION_REQUESTS)) {
+            relay(meta.topic(), record);
+            return;
+        }
+        String relayedFrom = RelayedRecords.from(record.headers());
+        String origin = relayedFrom == null ? meta.topic() : relayedFrom;
+        if (relayedFrom != null && (!Topics.LIBRARY_KEYED.contains(relayedFrom) || relayedFrom.equals(meta.topic())
+                || !RelayedRecords.relayedByUs(record.headers(), relayedFrom, record.value(), selfSecret()))) {
+            deadLetter(meta.topic(), record, "names itself relayed from '" + relayedFrom + "', but this service did not relay it");
+            return;
+        }
+        Envelope<? extends Payload> envelope = decode(origin, record);
+        if (envelope == null) {
             return;
         }
         Payload payload = envelope.payload();
-        if (record.key() == null || !record.key().equals(payload.library())) {
-            deadLetter(topic, record, "record key '" + record.key() + "' does not match payload library '" + payload.library() + "'");
+        if (!origin.equals(topicOf(payload))) {
+            deadLetter(origin, record, "message type '" + envelope.type() + "' does not belong on " + origin);
             return;
         }
-        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Instant now = Instant.ofEpochMilli(record.timestamp());
+        ids.begin(meta.topic(), meta.partition(), meta.offset(), record.timestamp());
         Library lib = load(record.key());
         boolean known = lib != null;
         if (lib == null) {
             lib = new Library(record.key());
         }
-        if (security != null && !authorized(topic, record, envelope, lib, now)) {
+        if (payload instanceof Tick) {
+            if (security != null && !fromSelf(record)) {
+                deadLetter(origin, record, "a tick not published by this service");
+            } else if (known) {
+                tickSent.remove(lib.id());
+                List<Output> outputs = core.onTick(lib, now);
+                store(lib, false);
+                send(lib, outputs, null, now);
+            }
+            return;
+        }
+        if (security != null && !authorized(origin, record, envelope, lib, now)) {
             return;
         }
         List<Output> outputs;
-        if (topic.equals(Topics.RESERVATION_REQUESTS) && payload instanceof ReservationRequest request) {
+        if (payload instanceof ReservationRequest request) {
             // per library: a request forwarded to another library under the same id is new there
             if (seenBefore(lib.id() + "/" + envelope.id(), now)) {
                 LOG.debugf("request %s seen before; not decided again", envelope.id());
                 return;
             }
             if (!lib.isKnown()) {
-                deadLetter(topic, record, "unknown library '" + lib.id() + "'");
+                deadLetter(origin, record, "unknown library '" + lib.id() + "'");
             }
             outputs = core.onRequest(lib, envelope.id(), request, now);
-        } else if (topic.equals(Topics.DEVICE_STATUS) && payload instanceof LibraryStatus status) {
-            if (!commandTopicExists.test(status.host())) {
-                deadLetter(topic, record, "host '" + status.host() + "' has no command topic " + Topics.deviceCommands(status.host())
-                        + " (its agent creates it at start; Kubernetes declares it per host): its libraries could not be commanded");
-                return;
-            }
+        } else if (payload instanceof LibraryStatus status) {
             outputs = core.onStatus(lib, status, now);
             known = true;
-        } else if (topic.equals(Topics.DEVICE_EVENTS) && payload instanceof DeviceCommandResult result) {
+        } else {
             if (!lib.isKnown()) {
-                deadLetter(topic, record, "unknown library '" + lib.id() + "'");
+                deadLetter(origin, record, "unknown library '" + lib.id() + "'");
                 return;
             }
+            DeviceCommandResult result = (DeviceCommandResult) payload;
             outputs = core.onDeviceResult(lib, result.commandId(), result, now);
-        } else {
-            deadLetter(topic, record, "message type '" + envelope.type() + "' does not belong on " + topic);
-            return;
         }
         if (known) {
             store(lib, payload instanceof LibraryStatus);
         }
-        send(lib, outputs, envelope.traceparent());
+        send(lib, outputs, envelope.traceparent(), now);
+    }
+
+    /**
+     * A status or command result, copied onto the library's requests partition so that it takes its place in the
+     * one order the library's decisions follow. What can be judged without the library's state is judged here
+     * (its form, its key, whether its host can be commanded, its signature); the rest when the copy is applied.
+     */
+    private void relay(String topic, Record<String, byte[]> record) {
+        Envelope<? extends Payload> envelope = decode(topic, record);
+        if (envelope == null) {
+            return;
+        }
+        Payload payload = envelope.payload();
+        if (!topic.equals(topicOf(payload))) {
+            deadLetter(topic, record, "message type '" + envelope.type() + "' does not belong on " + topic);
+            return;
+        }
+        if (payload instanceof LibraryStatus status && !commandTopicExists.test(status.host())) {
+            deadLetter(topic, record, "host '" + status.host() + "' has no command topic " + Topics.deviceCommands(status.host())
+                    + " (its agent creates it at start; Kubernetes declares it per host): its libraries could not be commanded");
+            return;
+        }
+        if (security != null) {
+            try {
+                MessageSignature.verify(record.headers(), record.value(), security::secretOf);
+            } catch (MessageSignature.SignatureException e) {
+                deadLetter(topic, record, "unauthenticated: " + e.getMessage());
+                return;
+            }
+        }
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        RelayedRecords.mark(headers, topic, record.value(), selfSecret());
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), ReservationTopology.FORWARD_SINK);
+    }
+
+    /** The envelope, or null after dead-lettering a record that is not one or is keyed by another library. */
+    private Envelope<? extends Payload> decode(String topic, Record<String, byte[]> record) {
+        Envelope<? extends Payload> envelope;
+        try {
+            envelope = codec.decode(record.value());
+        } catch (InvalidMessageException e) {
+            deadLetter(topic, record, e.getMessage());
+            return null;
+        }
+        if (record.key() == null || !record.key().equals(envelope.payload().library())) {
+            deadLetter(topic, record, "record key '" + record.key() + "' does not match payload library '" + envelope.payload().library() + "'");
+            return null;
+        }
+        return envelope;
+    }
+
+    private static String topicOf(Payload p) {
+        return p instanceof LibraryStatus ? Topics.DEVICE_STATUS : p instanceof DeviceCommandResult ? Topics.DEVICE_EVENTS
+                : p instanceof ReservationRequest || p instanceof Tick ? Topics.RESERVATION_REQUESTS : null;
+    }
+
+    private byte[] selfSecret() {
+        return security == null ? null : security.secretOf(security.self());
+    }
+
+    private boolean fromSelf(Record<String, byte[]> record) {
+        try {
+            return security.self().equals(MessageSignature.verify(record.headers(), record.value(), security::secretOf));
+        } catch (MessageSignature.SignatureException e) {
+            return false;
+        }
     }
 
     @Override
@@ -182,6 +272,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
 
     private void forgetCached() {
         cache.clear();
+        tickSent.clear();
         deadlines.clear();
         deadlineOf.clear();
         deadlinesLoaded = false;
@@ -225,7 +316,10 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
     }
 
-    /** Lease expiry. Wall-clock so that time passes for a library even when no record arrives for it. */
+    /**
+     * Lease and wait expiry: a {@link Tick} record for each library with a deadline due, decided when it comes back
+     * on the library's partition. Wall-clock, so that time passes for a library even when no record arrives for it.
+     */
     private void tick(long nowMs) {
         Instant now = Instant.ofEpochMilli(nowMs);
         if (!deadlinesLoaded) {
@@ -241,19 +335,20 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             }
             deadlinesLoaded = true;
         }
-        List<String> due = new java.util.ArrayList<>();
         for (Deadline d : deadlines.headSet(new Deadline(now, "\uffff"), true)) {
-            due.add(d.library());
-        }
-        for (String id : due) {
-            Library lib = load(id);
-            if (lib == null) {
-                deadlines.remove(deadlineOf.remove(id));
+            Long sent = tickSent.get(d.library());
+            if (sent != null && nowMs - sent < TICK_RESEND_MS) {
                 continue;
             }
-            List<Output> outputs = core.onTick(lib, now);
-            store(lib, false);
-            send(lib, outputs, null);
+            tickSent.put(d.library(), nowMs);
+            Envelope<?> env = new Envelope<>(UUID.randomUUID().toString(), typeOf(new Tick(d.library())), 1, now, source, null, null,
+                    new Tick(d.library()));
+            byte[] value = codec.encode(env);
+            RecordHeaders headers = new RecordHeaders();
+            if (security != null) {
+                MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
+            }
+            context.forward(new Record<>(d.library(), value, nowMs, headers), ReservationTopology.FORWARD_SINK);
         }
     }
 
@@ -285,7 +380,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         deadLetter(topic, record, reason);
         if (envelope.payload() instanceof ReservationRequest r) {
             send(lib, List.of(new Output.Event(ids.get(), envelope.id(), new ReservationDenied(lib.id(), null, r.requester(),
-                    DrivebusError.failed(ErrorReason.unauthorized, reason)))), envelope.traceparent());
+                    DrivebusError.failed(ErrorReason.unauthorized, reason)))), envelope.traceparent(), Instant.ofEpochMilli(record.timestamp()));
         }
         return false;
     }
@@ -301,8 +396,8 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         return false;
     }
 
-    private void send(Library lib, List<Output> outputs, String traceparent) {
-        Instant at = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    /** @param at the decided record's time: the answers' time too, so a replay's answers are the same */
+    private void send(Library lib, List<Output> outputs, String traceparent, Instant at) {
         for (Output o : outputs) {
             if (o instanceof Output.Event e) {
                 Envelope<?> env = new Envelope<>(e.eventId(), typeOf(e.event()), 1, at, source, e.correlationId(), traceparent, e.event());

@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import io.drivebus.reservation.auth.Security;
@@ -31,6 +30,8 @@ public class ReservationStreams {
     private final Duration tickInterval;
     private final boolean unloadOnExpiry;
     private volatile KafkaStreams streams;
+    /** Why the service did not start (a misconfigured requests topic), or null. */
+    private volatile String misconfigured;
     private HangingTransactions hanging;
     private CommandTopics commandTopics;
     private final Duration hangingAfter;
@@ -64,9 +65,15 @@ public class ReservationStreams {
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
         Security security = SecurityConfig.read(config);
-        commandTopics = new CommandTopics(org.apache.kafka.clients.admin.Admin.create(HangingTransactions.adminProperties(props)),
-                System::currentTimeMillis);
-        streams = new KafkaStreams(ReservationTopology.build(() -> UUID.randomUUID().toString(), tickInterval, source, unloadOnExpiry, security,
+        org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(HangingTransactions.adminProperties(props));
+        misconfigured = RequestsTopicCheck.problem(admin);
+        if (misconfigured != null) {
+            LOG.errorf("not starting: %s", misconfigured);
+            admin.close();
+            return;
+        }
+        commandTopics = new CommandTopics(admin, System::currentTimeMillis);
+        streams = new KafkaStreams(ReservationTopology.build(tickInterval, source, unloadOnExpiry, security,
                 commandTopics), props);
         LOG.infof("records are %s", security == null ? "not authenticated (drivebus.auth.enforce=false)"
                 : "authenticated: " + security.principals().size() + " principals"
@@ -113,6 +120,11 @@ public class ReservationStreams {
         if (commandTopics != null) {
             commandTopics.close();
         }
+    }
+
+    /** Why the service did not start, or null. */
+    public String misconfigured() {
+        return misconfigured;
     }
 
     public KafkaStreams.State state() {

@@ -3,7 +3,6 @@ package io.drivebus.reservation.streams;
 import io.drivebus.schemas.Topics;
 import java.time.Duration;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.RecordContext;
@@ -11,7 +10,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * One processor per library partition. Its three inputs are all keyed by library id and share one partition
- * count, so a library's requests, command results and status reach one task, in one order.
+ * count, so a library's requests, command results and status reach one task. Statuses and command results are
+ * relayed onto the requests topic and decided when they come back from it, as are the processor's own ticks: the
+ * requests partition is the one order a library's decisions follow, which a replay repeats.
  */
 public final class ReservationTopology {
 
@@ -32,37 +33,37 @@ public final class ReservationTopology {
         return "dlq-" + topic;
     }
 
-    public static Topology build(Supplier<String> ids, Duration tickInterval, String source) {
-        return build(ids, tickInterval, source, false);
+    public static Topology build(Duration tickInterval, String source) {
+        return build(tickInterval, source, false);
     }
 
-    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry) {
-        return build(ids, tickInterval, source, unloadOnExpiry, null);
+    public static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry) {
+        return build(tickInterval, source, unloadOnExpiry, null);
     }
 
     /** Every host's command topic taken to exist: for tests on a topology test driver, which has every topic. */
-    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+    public static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security) {
-        return build(ids, tickInterval, source, unloadOnExpiry, security, host -> true, true);
+        return build(tickInterval, source, unloadOnExpiry, security, host -> true, true);
     }
 
     /**
      * @param security null to accept unsigned records (a closed dev setup)
      * @param commandTopicExists whether a host's command topic exists: a status from a host without one is refused
      */
-    public static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+    public static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists) {
-        return build(ids, tickInterval, source, unloadOnExpiry, security, commandTopicExists, true);
+        return build(tickInterval, source, unloadOnExpiry, security, commandTopicExists, true);
     }
 
     /** @param persistentStores false only for measuring our own code without RocksDB (ProcessorCost) */
-    static Topology build(Supplier<String> ids, Duration tickInterval, String source, boolean unloadOnExpiry,
+    static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists, boolean persistentStores) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
-        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(ids, tickInterval, source, unloadOnExpiry, security, commandTopicExists),
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(tickInterval, source, unloadOnExpiry, security, commandTopicExists),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
         t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(LIBRARIES_STORE)
                 : Stores.inMemoryKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())

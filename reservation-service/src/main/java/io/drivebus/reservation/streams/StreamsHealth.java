@@ -22,8 +22,11 @@ public final class StreamsHealth {
         @Override
         public HealthCheckResponse call() {
             KafkaStreams.State s = streams.state();
-            return HealthCheckResponse.named("reservation-streams").status(s == KafkaStreams.State.RUNNING)
-                    .withData("state", s.name()).build();
+            var r = HealthCheckResponse.named("reservation-streams").status(s == KafkaStreams.State.RUNNING).withData("state", s.name());
+            if (streams.misconfigured() != null) {
+                r.withData("misconfigured", streams.misconfigured());
+            }
+            return r.build();
         }
     }
 

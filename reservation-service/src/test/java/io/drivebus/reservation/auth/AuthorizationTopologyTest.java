@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.reservation.core.Fixtures;
+import io.drivebus.reservation.streams.RelayedRecords;
 import io.drivebus.reservation.streams.ReservationTopology;
 import io.drivebus.reservation.streams.TestDrivers;
 import io.drivebus.schemas.Envelope;
@@ -66,7 +67,7 @@ class AuthorizationTopologyTest {
     void setUp() {
         Map<String, Principal> all = Map.of("backup1", BACKUP1, "ops", OPS, "agent-h1", AGENT_H1, "agent-h2", AGENT_H2,
                 "reservation-service", SELF);
-        driver = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false,
+        driver = TestDrivers.of(ReservationTopology.build(Duration.ofMillis(250), "test", false,
                 new Security(all, new AccessPolicy(), "reservation-service")), T0);
         var s = Serdes.String();
         var b = Serdes.ByteArray();
@@ -83,6 +84,9 @@ class AuthorizationTopologyTest {
         driver.close();
     }
 
+    /** The records' timestamp: the service decides at its inputs' (broker) time. */
+    Instant recordTime = T0;
+
     <P extends Payload> Envelope<P> pipe(TestInputTopic<String, byte[]> topic, String key, P payload, Principal signer) {
         Envelope<P> e = Envelope.of("test", null, payload);
         byte[] value = codec.encode(e);
@@ -90,7 +94,7 @@ class AuthorizationTopologyTest {
         if (signer != null) {
             MessageSignature.sign(h, value, signer.name(), signer.secret());
         }
-        topic.pipeInput(new TestRecord<>(key, value, h, T0));
+        topic.pipeInput(new TestRecord<>(key, value, h, recordTime));
         return e;
     }
 
@@ -152,9 +156,26 @@ class AuthorizationTopologyTest {
         // the forged statuses changed nothing: lib1's drives are still granted
         pipe(requests, "lib1", ReserveRequest.bySlot("lib1", JOB, 1), BACKUP1);
         assertInstanceOf(ReservationGranted.class, answer());
-        // once h1 has gone quiet, the library may move to h2
-        driver.advanceWallClockTime(Duration.ofSeconds(20));
+        // once h1 has gone quiet, the library may move to h2 (decisions take their time from the records)
+        recordTime = T0.plusSeconds(20);
         pipe(status, "lib1", new LibraryStatus("lib1", "h2", "vtape", "t", true, List.of(), List.of(), 4, 5000), AGENT_H2);
+        assertTrue(statusDlq.isEmpty());
+    }
+
+    @Test
+    void onlyTheServiceRelaysStatusesOrPublishesTicks() {
+        TestOutputTopic<String, byte[]> requestsDlq = driver.createOutputTopic(Topics.dlq(Topics.RESERVATION_REQUESTS),
+                Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+        // a status put on the requests topic by its own agent, naming itself relayed from the status topic
+        byte[] value = codec.encode(Envelope.of("test", null, Fixtures.status("lib1", 9, 10, List.of())));
+        RecordHeaders h = new RecordHeaders();
+        MessageSignature.sign(h, value, AGENT_H1.name(), AGENT_H1.secret());
+        h.add(RelayedRecords.FROM_HEADER, Topics.DEVICE_STATUS.getBytes(StandardCharsets.UTF_8));
+        requests.pipeInput(new TestRecord<>("lib1", value, h, recordTime));
+        assertTrue(reason(requestsDlq.readRecord()).contains("this service did not relay it"));
+        // a tick from anyone else would expire other owners' leases
+        pipe(requests, "lib1", new io.drivebus.schemas.reservation.Tick("lib1"), BACKUP1);
+        assertTrue(reason(requestsDlq.readRecord()).contains("a tick not published by this service"));
         assertTrue(statusDlq.isEmpty());
     }
 

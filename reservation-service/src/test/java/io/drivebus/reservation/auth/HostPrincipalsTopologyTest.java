@@ -59,7 +59,7 @@ class HostPrincipalsTopologyTest {
     void setUp() {
         Security security = new Security(Map.of("backup1", BACKUP1, "reservation-service", SELF), new AccessPolicy(),
                 "reservation-service", AGENT_KEY);
-        driver = TestDrivers.of(ReservationTopology.build(Fixtures.ids(), Duration.ofMillis(250), "test", false, security), T0);
+        driver = TestDrivers.of(ReservationTopology.build(Duration.ofMillis(250), "test", false, security), T0);
         var s = Serdes.String();
         var b = Serdes.ByteArray();
         requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());
