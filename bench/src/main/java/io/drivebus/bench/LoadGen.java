@@ -268,6 +268,7 @@ public final class LoadGen {
             drain(TimeUnit.SECONDS.toNanos(30));
             result.put("rate_target_per_s", rate);
             result.put("measured_s", durationNs / 1e9);
+            result.put("ramp_up_s", warmupNs / 1e9);
             result.put("sent", sent.get());
             result.put("answered_ready", answered.get());
             // over the time it really took: when the service falls behind, the last answers come after the schedule's end

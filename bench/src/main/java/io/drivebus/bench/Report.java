@@ -73,7 +73,8 @@ final class Report {
             if (!sweep) {
                 sweep = true;
                 b.append("### Sweep: the service's commit interval (and at-least-once) against latency and throughput\n\n");
-                b.append("| variant | open-loop 500/s p50 | p99 | grants/s | closed-loop cycles/s | cycle p50 |\n|---|---:|---:|---:|---:|---:|\n");
+                b.append("| variant | open-loop ").append(Harness.SWEEP_RATE)
+                        .append("/s p50 | p99 | grants/s | closed-loop cycles/s | cycle p50 |\n|---|---:|---:|---:|---:|---:|\n");
             }
             String v = n.substring("sweep-latency-".length());
             JsonNode l = sc.path(n).path("latency");
@@ -119,7 +120,14 @@ final class Report {
             b.append("* uncorrected (from actual send): ").append(pcts(lat.path("grant_latency_uncorrected"))).append('\n');
             b.append("* release: ").append(pcts(lat.path("release_latency"))).append('\n');
             b.append("* ").append(lat.path("libraries").asText()).append(" libraries × ").append(lat.path("drives_per_library").asText())
-                    .append(" drives, volumes already in the drives (no motion, no agent: the load generator publishes their status).\n\n");
+                    .append(" drives, volumes already in the drives (no motion, no agent: the load generator publishes their status).\n");
+            b.append("* answers are read as soon as the service writes them, before their transaction commits (`read_uncommitted`, as ")
+                    .append("`DrivebusClient` reads them; docs/design-notes.md)");
+            if (lat.has("ramp_up_s")) {
+                b.append("; the measured window follows a ").append(fmt(lat.path("ramp_up_s")))
+                        .append(" s ramp from a tenth of the rate to the rate, while the JVMs compile their hot code");
+            }
+            b.append(".\n\n");
         }
 
         inventorySection(b, sc);

@@ -76,6 +76,8 @@ public final class CannedResponder implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private final List<Envelope<ReserveRequest>> pairs = new ArrayList<>();
+    /** Counted down by a test once the client returned the answer that case "uncommitted" holds uncommitted. */
+    final java.util.concurrent.CountDownLatch uncommittedSeen = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean running = true;
 
     public CannedResponder(String bootstrap) throws InterruptedException {
@@ -167,12 +169,21 @@ public final class CannedResponder implements AutoCloseable {
                     }
                 }
                 case "aborted" -> {
-                    // an answer that never commits must not reach the client (read_committed)
+                    // as the service after an abort: its replay decides alike and commits the very answer it aborted
+                    ReservationGranted g = grant(r, "d" + r.slot(), false);
                     producer.beginTransaction();
-                    send(id, grant(r, "wrong", false));
+                    send(id, g);
                     producer.flush();
                     producer.abortTransaction();
-                    commit(id, grant(r, "d" + r.slot(), false));
+                    commit(id, g);
+                }
+                case "uncommitted" -> {
+                    // the answer stays uncommitted until the test has seen the client return it
+                    producer.beginTransaction();
+                    send(id, grant(r, "d" + r.slot(), false));
+                    producer.flush();
+                    uncommittedSeen.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    producer.commitTransaction();
                 }
                 case "expire" -> {
                     commit(id, new ReservationQueued(r.library(), r.owner(), 1));
