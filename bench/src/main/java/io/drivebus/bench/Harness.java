@@ -410,8 +410,6 @@ public final class Harness {
         for (String ci : quick ? List.of("50") : List.of("20", "100", "500", "1000")) {
             variants.put("commit-" + ci, Map.of("commit.interval.ms", ci));
         }
-        // the producer sends at once instead of waiting a millisecond for company
-        variants.put("linger-0", Map.of("producer.linger.ms", "0"));
         // no transactions at all, for comparison only: it would lose the exactly-once guarantee
         variants.put("at-least-once", Map.of("processing.guarantee", "at_least_once"));
         for (Map.Entry<String, Map<String, String>> v : variants.entrySet()) {

@@ -108,12 +108,8 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     }
 
     /** @param security null: records are not authenticated (a closed dev setup) */
-    /** null: through the topology's sink, inside the transaction (the topology test driver loops it back) */
-    private final RequestsLog requestsLog;
-
     ReservationProcessor(Duration tickInterval, String source, boolean unloadOnExpiry, Security security,
-            Predicate<String> commandTopicExists, RequestsLog requestsLog) {
-        this.requestsLog = requestsLog;
+            Predicate<String> commandTopicExists) {
         this.core = new ReservationCore(ids, unloadOnExpiry);
         this.commandTopicExists = commandTopicExists;
         this.security = security;
@@ -233,7 +229,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         RelayedRecords.mark(headers, topic, record.value(), selfSecret());
-        appendToRequests(record.key(), record.value(), headers, record.timestamp(), true);
+        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), ReservationTopology.FORWARD_SINK);
     }
 
     /** The envelope, or null after dead-lettering a record that is not one or is keyed by another library. */
@@ -352,7 +348,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             if (security != null) {
                 MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
             }
-            appendToRequests(d.library(), value, headers, nowMs, false);
+            context.forward(new Record<>(d.library(), value, nowMs, headers), ReservationTopology.FORWARD_SINK);
         }
     }
 
@@ -413,7 +409,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
                 if (security != null) {
                     MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
                 }
-                appendToRequests(f.request().library(), value, headers, at.toEpochMilli(), true);
+                context.forward(new Record<>(f.request().library(), value, at.toEpochMilli(), headers), ReservationTopology.FORWARD_SINK);
             } else if (o instanceof Output.Command c) {
                 Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
                         c.command());
@@ -427,15 +423,6 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
                 // to the host's own topic (ReservationTopology.COMMANDS_SINK picks it by the key)
                 context.forward(new Record<>(c.command().host(), value, at.toEpochMilli(), headers), ReservationTopology.COMMANDS_SINK);
             }
-        }
-    }
-
-    /** To the requests topic, outside the transaction ({@link RequestsLog}: why). */
-    private void appendToRequests(String key, byte[] value, RecordHeaders headers, long timestamp, boolean durable) {
-        if (requestsLog == null) {
-            context.forward(new Record<>(key, value, timestamp, headers), ReservationTopology.FORWARD_SINK);
-        } else {
-            requestsLog.append(key, value, headers, timestamp, durable);
         }
     }
 
