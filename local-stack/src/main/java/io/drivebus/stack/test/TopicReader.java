@@ -15,17 +15,26 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads a topic from the moment it is created (all partitions, committed records only, no consumer group), for
- * tests that assert what a service wrote.
+ * Reads a topic from the moment it is created (all partitions, committed records only unless made
+ * {@link #uncommitted}, no consumer group), for tests that assert what a service wrote.
  */
 public final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Deque<ConsumerRecord<String, byte[]>> buffered = new ArrayDeque<>();
 
     public TopicReader(String bootstrap, String topic) {
+        this(bootstrap, topic, "read_committed");
+    }
+
+    /** Records also before their transaction commits, as clients read answers. */
+    public static TopicReader uncommitted(String bootstrap, String topic) {
+        return new TopicReader(bootstrap, topic, "read_uncommitted");
+    }
+
+    private TopicReader(String bootstrap, String topic, String isolation) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();

@@ -107,9 +107,13 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
     }
 
+    /** Null: through the topology's sink, inside the transaction (on the topology test driver, which loops it back). */
+    private final RequestsLog requestsLog;
+
     /** @param security null: records are not authenticated (a closed dev setup) */
     ReservationProcessor(Duration tickInterval, String source, boolean unloadOnExpiry, Security security,
-            Predicate<String> commandTopicExists) {
+            Predicate<String> commandTopicExists, RequestsLog requestsLog) {
+        this.requestsLog = requestsLog;
         this.core = new ReservationCore(ids, unloadOnExpiry);
         this.commandTopicExists = commandTopicExists;
         this.security = security;
@@ -229,7 +233,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         RelayedRecords.mark(headers, topic, record.value(), selfSecret());
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), ReservationTopology.FORWARD_SINK);
+        appendToRequests(record.key(), record.value(), headers, record.timestamp());
     }
 
     /** The envelope, or null after dead-lettering a record that is not one or is keyed by another library. */
@@ -348,7 +352,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             if (security != null) {
                 MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
             }
-            context.forward(new Record<>(d.library(), value, nowMs, headers), ReservationTopology.FORWARD_SINK);
+            appendToRequests(d.library(), value, headers, nowMs);
         }
     }
 
@@ -409,7 +413,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
                 if (security != null) {
                     MessageSignature.sign(headers, value, security.self(), security.secretOf(security.self()));
                 }
-                context.forward(new Record<>(f.request().library(), value, at.toEpochMilli(), headers), ReservationTopology.FORWARD_SINK);
+                appendToRequests(f.request().library(), value, headers, at.toEpochMilli());
             } else if (o instanceof Output.Command c) {
                 Envelope<?> env = new Envelope<>(c.commandId(), typeOf(c.command()), 1, at, source, c.correlationId(), traceparent,
                         c.command());
@@ -423,6 +427,15 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
                 // to the host's own topic (ReservationTopology.COMMANDS_SINK picks it by the key)
                 context.forward(new Record<>(c.command().host(), value, at.toEpochMilli(), headers), ReservationTopology.COMMANDS_SINK);
             }
+        }
+    }
+
+    /** To the requests topic, outside the transaction ({@link RequestsLog}: why). */
+    private void appendToRequests(String key, byte[] value, RecordHeaders headers, long timestamp) {
+        if (requestsLog == null) {
+            context.forward(new Record<>(key, value, timestamp, headers), ReservationTopology.FORWARD_SINK);
+        } else {
+            requestsLog.append(key, value, headers, timestamp);
         }
     }
 

@@ -34,6 +34,7 @@ public class ReservationStreams {
     private volatile String misconfigured;
     private HangingTransactions hanging;
     private CommandTopics commandTopics;
+    private RequestsLog.Producer requestsLog;
     private final Duration hangingAfter;
 
     ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
@@ -73,8 +74,9 @@ public class ReservationStreams {
             return;
         }
         commandTopics = new CommandTopics(admin, System::currentTimeMillis);
+        requestsLog = new RequestsLog.Producer(props);
         streams = new KafkaStreams(ReservationTopology.build(tickInterval, source, unloadOnExpiry, security,
-                commandTopics), props);
+                commandTopics, requestsLog), props, new RequestsLog.FlushBeforeCommit(requestsLog));
         LOG.infof("records are %s", security == null ? "not authenticated (drivebus.auth.enforce=false)"
                 : "authenticated: " + security.principals().size() + " principals"
                         + (security.derivesHostPrincipals() ? " and a derived one per agent host" : "") + ", signing as " + security.self());
@@ -119,6 +121,9 @@ public class ReservationStreams {
         }
         if (commandTopics != null) {
             commandTopics.close();
+        }
+        if (requestsLog != null) {
+            requestsLog.close();
         }
     }
 

@@ -26,7 +26,10 @@ public final class ReservationTopology {
     static final String PROCESSOR = "reservation-processor";
     static final String EVENTS_SINK = "events";
     static final String COMMANDS_SINK = "commands";
-    /** Requests passed on to the next candidate library. */
+    /**
+     * The requests topic inside the transaction: relays, ticks and forwards go there only where no {@link RequestsLog}
+     * is given (on the topology test driver, which loops them back); the service appends them outside it.
+     */
     static final String FORWARD_SINK = "forward";
 
     static String dlqSink(String topic) {
@@ -44,7 +47,7 @@ public final class ReservationTopology {
     /** Every host's command topic taken to exist: for tests on a topology test driver, which has every topic. */
     public static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security) {
-        return build(tickInterval, source, unloadOnExpiry, security, host -> true, true);
+        return build(tickInterval, source, unloadOnExpiry, security, host -> true, null, true);
     }
 
     /**
@@ -53,17 +56,25 @@ public final class ReservationTopology {
      */
     public static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
             io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists) {
-        return build(tickInterval, source, unloadOnExpiry, security, commandTopicExists, true);
+        return build(tickInterval, source, unloadOnExpiry, security, commandTopicExists, null, true);
+    }
+
+    /** @param requestsLog what the service appends to the requests topic goes there, outside the transaction */
+    static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry, io.drivebus.reservation.auth.Security security,
+            Predicate<String> commandTopicExists, RequestsLog requestsLog) {
+        return build(tickInterval, source, unloadOnExpiry, security, commandTopicExists, requestsLog, true);
     }
 
     /** @param persistentStores false only for measuring our own code without RocksDB (ProcessorCost) */
     static Topology build(Duration tickInterval, String source, boolean unloadOnExpiry,
-            io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists, boolean persistentStores) {
+            io.drivebus.reservation.auth.Security security, Predicate<String> commandTopicExists, RequestsLog requestsLog,
+            boolean persistentStores) {
         Topology t = new Topology();
         for (String in : Topics.LIBRARY_KEYED) {
             t.addSource("source-" + in, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), in);
         }
-        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(tickInterval, source, unloadOnExpiry, security, commandTopicExists),
+        t.addProcessor(PROCESSOR, () -> new ReservationProcessor(tickInterval, source, unloadOnExpiry, security, commandTopicExists,
+                requestsLog),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
         t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(LIBRARIES_STORE)
                 : Stores.inMemoryKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())

@@ -51,7 +51,7 @@ public final class ProcessorCost {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "processor-cost");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("processor-cost").toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(ReservationTopology.build(Duration.ofMillis(250), "bench", false, null, host -> true, false), p, Instant.now())) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(ReservationTopology.build(Duration.ofMillis(250), "bench", false, null, host -> true, null, false), p, Instant.now())) {
             var s = Serdes.String();
             var b = Serdes.ByteArray();
             TestInputTopic<String, byte[]> requests = driver.createInputTopic(Topics.RESERVATION_REQUESTS, s.serializer(), b.serializer());
