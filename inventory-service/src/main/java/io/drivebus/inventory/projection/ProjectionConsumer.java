@@ -63,7 +63,7 @@ public class ProjectionConsumer {
     ChangeFeed feed;
 
     @Inject
-    OversizedDeadLetters deadLetters;
+    ProjectionDeadLetters deadLetters;
 
     @ConfigProperty(name = "drivebus.inventory.consumer-name", defaultValue = "drivebus-inventory")
     String consumerName;
@@ -202,7 +202,7 @@ public class ProjectionConsumer {
     private Uni<Void> deadLetter(String topic, int partition, long offset, String key, byte[] value, RuntimeException reason) {
         metrics.counter("drivebus.inventory.dead.letters", "topic", topic).increment();
         LOG.warnf("%s record to %s: %s", topic, Topics.dlq(topic), DeadLetters.boundedReason(reason.getMessage()));
-        var copy = OversizedDeadLetters.deadLetter(topic, partition, offset, key, value, reason, consumerName);
+        var copy = ProjectionDeadLetters.deadLetter(topic, partition, offset, key, value, reason, consumerName);
         // the producer may block on the broker's metadata: not on the event loop
         return Uni.createFrom().completionStage(() -> deadLetters.send(copy)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(retries);

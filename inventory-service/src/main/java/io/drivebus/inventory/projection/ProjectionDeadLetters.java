@@ -18,14 +18,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Dead-letter copies of records too large to be copied whole. SmallRye's dead-letter strategy sends the original key
- * and value with its headers on top; for a record near the broker's size limit (1 MiB by default) that copy is refused
- * (RecordTooLargeException), the nack fails and the channel stops consuming. Such a record is dead-lettered here
- * instead, cut down by the common rule ({@link DeadLetters}). Since the projection reads in batches, every dead letter
- * is sent by this producer: whole with SmallRye's headers ({@link #deadLetter}), or cut down.
+ * Every dead letter of the projection. Since it reads in batches, SmallRye's dead-letter strategy is not used: a
+ * record is dead-lettered here, whole with the same headers SmallRye would add ({@link #deadLetter}), or, when too
+ * large to be copied whole, cut down by the common rule ({@link DeadLetters}). (SmallRye's copy of a record near the
+ * broker's size limit, 1 MiB by default, would be refused with RecordTooLargeException, and the channel would stop.)
  */
 @ApplicationScoped
-public class OversizedDeadLetters {
+public class ProjectionDeadLetters {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 

@@ -15,16 +15,16 @@ import org.junit.jupiter.api.Test;
  * dead-lettered whole with SmallRye's headers on top (RecordTooLargeException), the nack failed and the channel stopped
  * consuming. Such a record is now dead-lettered cut down, saying so.
  */
-class OversizedDeadLettersTest {
+class ProjectionDeadLettersTest {
 
     @Test
     void aRecordAtTheBrokersLimitIsCutDownAndSaysSo() {
         byte[] huge = new byte[1_048_500];
         Arrays.fill(huge, (byte) 'x');
-        assertTrue(OversizedDeadLetters.tooLarge("lib1", huge));
-        assertFalse(OversizedDeadLetters.tooLarge("lib1", new byte[900_000]));
-        assertFalse(OversizedDeadLetters.tooLarge(null, null));
-        ProducerRecord<String, byte[]> r = OversizedDeadLetters.copy(Topics.DEVICE_STATUS, 2, 17, "lib1", huge,
+        assertTrue(ProjectionDeadLetters.tooLarge("lib1", huge));
+        assertFalse(ProjectionDeadLetters.tooLarge("lib1", new byte[900_000]));
+        assertFalse(ProjectionDeadLetters.tooLarge(null, null));
+        ProducerRecord<String, byte[]> r = ProjectionDeadLetters.copy(Topics.DEVICE_STATUS, 2, 17, "lib1", huge,
                 "not JSON: " + "y".repeat(50_000), "drivebus-inventory");
         assertEquals(Topics.dlq(Topics.DEVICE_STATUS), r.topic());
         assertEquals("lib1", r.key());
@@ -35,7 +35,7 @@ class OversizedDeadLettersTest {
         assertEquals(Topics.DEVICE_STATUS, header(r, Topics.DLQ_SOURCE_TOPIC_HEADER));
         assertTrue(header(r, io.drivebus.schemas.DeadLetters.TRUNCATED_HEADER).contains("value of 1048500 bytes"));
         // a huge key is cut down too
-        assertEquals(1_024, OversizedDeadLetters.copy(Topics.DEVICE_EVENTS, 0, 0, "k".repeat(2_000_000), null, "r", "c").key().length());
+        assertEquals(1_024, ProjectionDeadLetters.copy(Topics.DEVICE_EVENTS, 0, 0, "k".repeat(2_000_000), null, "r", "c").key().length());
     }
 
     private static String header(ProducerRecord<String, byte[]> r, String name) {
