@@ -3,6 +3,7 @@ package io.drivebus.client;
 import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.Payload;
@@ -84,7 +85,7 @@ public final class DrivebusClient implements AutoCloseable {
 
     private final ClientConfig config;
     /** MessageCodec's encoding and decoding, its full schema validation only for what a quick check cannot pass. */
-    private final FastCodec codec = FastCodec.get();
+    private final MessageCodec codec = MessageCodec.get();
     private final KafkaProducer<String, byte[]> producer;
     /** Touched by the poll thread only (KafkaConsumer is not thread-safe), except {@code wakeup()}. */
     private final KafkaConsumer<String, byte[]> consumer;

@@ -34,15 +34,19 @@ public final class MessageCodec {
     private static final MessageCodec INSTANCE = new MessageCodec();
 
     private final ObjectMapper mapper;
+    /** Asked first: an ordinary message passes it without the full validator. */
+    private final SchemaCheck quick;
     /**
-     * Each type's schema is compiled when that type is first encoded or decoded, not all 21 up front: a
-     * command-line call uses two or three types, and compiling every schema was a fifth of its start-up CPU.
+     * Each type's schema is compiled when the quick check first cannot pass a message of that type, not all up
+     * front: a command-line call uses two or three types, and compiling every schema was a fifth of its start-up CPU.
      */
     private final Map<MessageType, JsonSchema> schemas = new java.util.concurrent.ConcurrentHashMap<>();
     private JsonSchemaFactory factory; // guarded by this
 
-    private MessageCodec() {
+    /** The one shared instance is {@link #get()}; tests make their own to count what it compiles. */
+    MessageCodec() {
         mapper = newObjectMapper();
+        quick = new SchemaCheck(mapper);
     }
 
     public static MessageCodec get() {
@@ -63,11 +67,21 @@ public final class MessageCodec {
         return mapper;
     }
 
-    /** Compiles these types' schemas now (e.g. on a background thread at start-up) rather than at first use. */
+    /** Reads these types' schema files now (e.g. on a background thread at start-up) rather than at first use. */
     public void warm(MessageType... types) {
         for (MessageType t : types) {
-            schema(t);
+            quick.check(t, mapper.createObjectNode());
         }
+    }
+
+    /** The full validator's messages, or none; it is compiled and run only for what the quick check cannot pass. */
+    private Set<ValidationMessage> errors(MessageType type, JsonNode tree) {
+        return quick.check(type, tree) == SchemaCheck.Verdict.VALID ? Set.of() : schema(type).validate(tree);
+    }
+
+    /** How many types' schemas the full validator has compiled (tests: ordinary messages need none). */
+    int compiledSchemas() {
+        return schemas.size();
     }
 
     private JsonSchema schema(MessageType t) {
@@ -91,7 +105,7 @@ public final class MessageCodec {
 
     public byte[] encode(Envelope<?> envelope) {
         JsonNode tree = mapper.valueToTree(envelope);
-        Set<ValidationMessage> errors = schema(envelope.messageType()).validate(tree);
+        Set<ValidationMessage> errors = errors(envelope.messageType(), tree);
         if (!errors.isEmpty()) {
             throw new InvalidMessageException(describe(envelope.type(), errors));
         }
@@ -146,7 +160,7 @@ public final class MessageCodec {
         if (!wanted.test(correlation != null && correlation.isTextual() ? correlation.asText() : null)) {
             return null;
         }
-        Set<ValidationMessage> errors = schema(type).validate(tree);
+        Set<ValidationMessage> errors = errors(type, tree);
         if (!errors.isEmpty()) {
             throw new InvalidMessageException(describe(type.typeName(), errors));
         }

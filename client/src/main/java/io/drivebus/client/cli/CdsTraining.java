@@ -1,10 +1,9 @@
 package io.drivebus.client.cli;
 
-import io.drivebus.client.FastCodec;
-import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.DrivebusError;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.ErrorReason;
+import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.ChangerOp;
 import io.drivebus.schemas.reservation.ChangerRequest;
@@ -47,9 +46,10 @@ final class CdsTraining implements Callable<Integer> {
                 new ChangerResult("l", o, ChangerOp.info, 1, 10, "v", true, List.of(), null));
         for (ReservationEvent e : events) {
             try {
-                // the client's quick path, and MessageCodec's full validation (what it falls back to)
-                FastCodec.get().decode(FastCodec.get().encode(Envelope.of("cds", "x", e)), id -> true);
-                codec.decode(codec.encode(Envelope.of("cds", "x", e)));
+                // the codec's quick path, and its full validation (what it falls back to)
+                Envelope<ReservationEvent> env = Envelope.of("cds", "x", e);
+                codec.decode(codec.encode(env));
+                codec.validate(env.messageType(), codec.mapper().valueToTree(env));
             } catch (RuntimeException ignored) {
                 // a sample the schema refuses still trained the classes
             }

@@ -2,7 +2,7 @@ package io.drivebus.client.cli;
 
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
-import io.drivebus.client.FastCodec;
+import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.MessageType;
 import io.drivebus.schemas.Owner;
@@ -120,10 +120,10 @@ final class Warmup implements Runnable {
                 ProducerConfig.configNames();
                 ConsumerConfig.configNames();
             } else {
-                FastCodec.get().warm(types);
+                MessageCodec.get().warm(types);
                 if (types.length > 0 && types[0] == MessageType.RESERVE) {
                     // Jackson builds its serializers for a type at first use: a sample reserve, so the real one is quick
-                    FastCodec.get().encode(Envelope.of("warm", null, ReserveRequest.bySlot("warm", new Owner("warm", "warm"), 1)));
+                    MessageCodec.get().encode(Envelope.of("warm", null, ReserveRequest.bySlot("warm", new Owner("warm", "warm"), 1)));
                 }
             }
             io.drivebus.client.Trace.mark(Thread.currentThread().getName() + " done");
