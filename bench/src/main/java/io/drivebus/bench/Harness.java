@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
  * scale, scale-instances, failover, failover-3s), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
- * {@code --failover-rounds N}, {@code --merge} (keep the other scenarios of the last docs/benchmarks.json),
+ * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --merge} (keep the other scenarios of the last docs/benchmarks.json),
  * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
  *
  * <p>{@code amanda} runs Amanda's changer (bench/amanda) in the same run as {@code latency} and {@code throughput},
@@ -403,7 +403,8 @@ public final class Harness {
     /**
      * Latency and throughput under other commit intervals, to show the trade-off; the service's defaults stay. Answers
      * are read before the commit, so the interval is in a grant's path only where a commit stalls the stream thread;
-     * its latency is measured at {@link #SWEEP_RATE}, below this machine's saturation, where such stalls show.
+     * its latency is measured at {@link #SWEEP_RATE} by default, below this machine's saturation, where such stalls
+     * show; {@code --sweep-rate 500} shows what the interval costs at the goal's rate.
      */
     private void sweep() throws Exception {
         Map<String, Map<String, String>> variants = new LinkedHashMap<>();
@@ -414,7 +415,7 @@ public final class Harness {
         variants.put("at-least-once", Map.of("processing.guarantee", "at_least_once"));
         for (Map.Entry<String, Map<String, String>> v : variants.entrySet()) {
             restartWith("rs-a", v.getValue());
-            latency("sweep-latency-" + v.getKey(), v.getValue(), quick ? 6 : 15, SWEEP_RATE);
+            latency("sweep-latency-" + v.getKey(), v.getValue(), quick ? 6 : 15, args.integer("sweep-rate", SWEEP_RATE));
             throughput("sweep-throughput-" + v.getKey(), quick ? 6 : 12, quick ? 128 : 512, "sw" + v.getKey().replaceAll("[^a-z0-9]", ""));
             ((Map<String, Object>) scenarios.get("sweep-throughput-" + v.getKey())).put("service_settings_overrides", v.getValue());
         }

@@ -73,7 +73,7 @@ final class Report {
             if (!sweep) {
                 sweep = true;
                 b.append("### Sweep: the service's commit interval (and at-least-once) against latency and throughput\n\n");
-                b.append("| variant | open-loop ").append(Harness.SWEEP_RATE)
+                b.append("| variant | open-loop ").append(sc.path(n).path("raw").path("rate_target_per_s").asInt(Harness.SWEEP_RATE))
                         .append("/s p50 | p99 | grants/s | closed-loop cycles/s | cycle p50 |\n|---|---:|---:|---:|---:|---:|\n");
             }
             String v = n.substring("sweep-latency-".length());

@@ -59,10 +59,7 @@ class RequestsLogOnBrokerTest {
     void aRequestBehindARelayedStatusIsDecidedBeforeTheCommit() throws Exception {
         String bootstrap = KafkaTestResource.bootstrap();
         TopicSetup.ensureTopics(bootstrap, 4, Map.of(), "h1");
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        awaitRunning();
         int beforeCommit = 0;
         try (KafkaProducer<String, byte[]> producer = ReservationOnBrokerTest.producer(bootstrap);
                 TopicReader requests = new TopicReader(bootstrap, Topics.RESERVATION_REQUESTS);
@@ -72,7 +69,7 @@ class RequestsLogOnBrokerTest {
             for (int round = 0; round < 3; round++) {
                 String lib = "loglib-" + round + "-" + Long.toHexString(System.nanoTime());
                 RecordMetadata status = producer.send(new ProducerRecord<>(Topics.DEVICE_STATUS, lib,
-                        codec.encode(Envelope.of("agent", null, Fixtures.status(lib, 1, 6, List.of(Fixtures.empty("d0"))))))).get();
+                        codec.encode(Envelope.of("agent", null, Fixtures.status(lib, 1, 6, List.of(Fixtures.loaded("d0", 2))))))).get();
                 // read_committed: a relayed copy is visible at once, being outside the service's transaction
                 requests.await(r -> lib.equals(r.key()) && r.headers().lastHeader(RelayedRecords.FROM_HEADER) != null, WAIT);
                 Envelope<ReserveRequest> reserve = Envelope.of("it", null, ReserveRequest.bySlot(lib, Fixtures.ALICE, 2));
@@ -85,6 +82,13 @@ class RequestsLogOnBrokerTest {
             }
         }
         assertTrue(beforeCommit >= 2, "granted before the status's offset was committed in " + beforeCommit + " of 3 rounds");
+    }
+
+    private void awaitRunning() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (streams.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
     }
 
     private static boolean committed(Admin admin, TopicPartition tp, long offset) throws Exception {
