@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +36,13 @@ final class SchemaCheck {
     private final ObjectMapper mapper;
     private final Map<String, JsonNode> documents = new ConcurrentHashMap<>();
     private final Map<String, Pattern> patterns = new ConcurrentHashMap<>();
+    /** Per document, what each of its refs points to. */
+    private final Map<String, Map<String, Target>> refs = new ConcurrentHashMap<>();
+
+    private record Target(String doc, JsonNode schema) {
+    }
+
+    private static final Target UNRESOLVED = new Target("", com.fasterxml.jackson.databind.node.MissingNode.getInstance());
 
     SchemaCheck(ObjectMapper mapper) {
         this.mapper = mapper;
@@ -229,6 +234,12 @@ final class SchemaCheck {
 
     /** Refs as the schema files write them: {@code #/$defs/x}, {@code other.schema.json[#/$defs/x]}. */
     private Verdict ref(String ref, String doc, JsonNode node, int depth) {
+        Target t = refs.computeIfAbsent(doc, d -> new ConcurrentHashMap<>()).computeIfAbsent(ref, r -> resolve(r, doc));
+        return t == UNRESOLVED ? Verdict.UNSURE : eval(t.schema(), t.doc(), node, depth + 1);
+    }
+
+    /** Where a ref points; resolved once per document and ref (parsing its JSON pointer on every message was slow). */
+    private Target resolve(String ref, String doc) {
         if (ref.startsWith(BASE)) {
             ref = ref.substring(BASE.length());
         }
@@ -236,10 +247,10 @@ final class SchemaCheck {
         String target = hash == 0 ? doc : hash < 0 ? ref : ref.substring(0, hash);
         String pointer = hash < 0 ? "" : ref.substring(hash + 1);
         if (target.contains("/") || target.contains(":") || (!pointer.isEmpty() && !pointer.startsWith("/"))) {
-            return Verdict.UNSURE; // anchors, other bases: not used by these schemas
+            return UNRESOLVED; // anchors, other bases: not used by these schemas
         }
         JsonNode s = document(target).at(pointer);
-        return s.isMissingNode() ? Verdict.UNSURE : eval(s, target, node, depth + 1);
+        return s.isMissingNode() ? UNRESOLVED : new Target(target, s);
     }
 
     private static Verdict type(JsonNode arg, JsonNode node) {
@@ -299,15 +310,14 @@ final class SchemaCheck {
         return patterns.computeIfAbsent(regex, Pattern::compile);
     }
 
+    /** The pattern, and a real day of its month (no 30 February); parsed by hand, as Instant.parse was slow. */
     private static boolean dateTime(String s) {
         if (!DATE_TIME.matcher(s).matches()) {
             return false;
         }
-        try {
-            Instant.parse(s); // strict: no 30 February
-            return true;
-        } catch (DateTimeParseException e) {
-            return false;
-        }
+        int year = Integer.parseInt(s, 0, 4, 10);
+        int month = Integer.parseInt(s, 5, 7, 10);
+        int day = Integer.parseInt(s, 8, 10, 10);
+        return month >= 1 && month <= 12 && day >= 1 && day <= java.time.YearMonth.of(year, month).lengthOfMonth();
     }
 }
