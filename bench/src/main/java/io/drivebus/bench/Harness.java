@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
  * scale, scale-instances, failover, failover-3s), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
- * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --merge} (keep the other scenarios of the last docs/benchmarks.json),
+ * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --merge} (keep the other
+ * scenarios of the last docs/benchmarks.json),
  * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
  *
  * <p>{@code amanda} runs Amanda's changer (bench/amanda) in the same run as {@code latency} and {@code throughput},
