@@ -58,7 +58,7 @@ class RequestsLogTest {
     }
 
     @Test
-    void aFailureIsReportedOnceToTheThreadThatAppended() throws Exception {
+    void anotherThreadsFailedAppendDoesNotFailThisThreadsCommit() throws Exception {
         Thread other = new Thread(() -> log.append("lib2", new byte[] {1}, new RecordHeaders(), 1L));
         other.start();
         other.join();
