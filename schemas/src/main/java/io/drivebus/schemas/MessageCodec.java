@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,6 +43,11 @@ public final class MessageCodec {
      */
     private final Map<MessageType, JsonSchema> schemas = new java.util.concurrent.ConcurrentHashMap<>();
     private JsonSchemaFactory factory; // guarded by this
+    /**
+     * Each payload type's reader, made at its first message: {@code treeToValue} looked the type and its deserializer up
+     * again for every record.
+     */
+    private final ObjectReader[] readers = new ObjectReader[MessageType.values().length];
 
     /** The one shared instance is {@link #get()}; tests make their own to count what it compiles. */
     MessageCodec() {
@@ -77,6 +83,15 @@ public final class MessageCodec {
     /** The full validator's messages, or none; it is compiled and run only for what the quick check cannot pass. */
     private Set<ValidationMessage> errors(MessageType type, JsonNode tree) {
         return quick.check(type, tree) == SchemaCheck.Verdict.VALID ? Set.of() : schema(type).validate(tree);
+    }
+
+    private ObjectReader reader(MessageType t) {
+        ObjectReader r = readers[t.ordinal()];
+        if (r == null) {
+            // a race makes two equal readers; either will do
+            readers[t.ordinal()] = r = mapper.readerFor(t.payloadClass());
+        }
+        return r;
     }
 
     /** How many types' schemas the full validator has compiled (tests: ordinary messages need none). */
@@ -165,10 +180,10 @@ public final class MessageCodec {
             throw new InvalidMessageException(describe(type.typeName(), errors));
         }
         try {
-            Payload payload = mapper.treeToValue(tree.get("payload"), type.payloadClass());
+            Payload payload = reader(type).readValue(tree.get("payload"));
             ObjectNode o = (ObjectNode) tree;
             return new Envelope<>(o.get("id").asText(), type.typeName(), o.get("schemaVersion").asInt(),
-                    Instant.parse(o.get("occurredAt").asText()), o.get("source").asText(), text(o, "correlationId"),
+                    instant(o.get("occurredAt").asText()), o.get("source").asText(), text(o, "correlationId"),
                     text(o, "traceparent"), payload);
         } catch (IOException | RuntimeException e) {
             throw new InvalidMessageException(type.typeName() + ": " + firstLine(e.getMessage()), e);
@@ -192,6 +207,12 @@ public final class MessageCodec {
     /** Validation only, for tests and tools: the messages naming each offending field. */
     public Set<String> validate(MessageType type, JsonNode tree) {
         return schema(type).validate(tree).stream().map(ValidationMessage::getMessage).collect(Collectors.toSet());
+    }
+
+    /** The schema has checked it is a date-time; the usual UTC form is read by hand, any other by {@code Instant.parse}. */
+    private static Instant instant(String text) {
+        Instant at = UtcInstants.parse(text);
+        return at != null ? at : Instant.parse(text);
     }
 
     private static String text(ObjectNode o, String field) {

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +24,11 @@ import java.util.regex.Pattern;
  * validating with it ~13% of the reservation-service's. {@link MessageCodec} asks this check first; a message it does
  * not find valid goes to the full validator, which refuses it with its own message (or accepts it), so the outcome is
  * the full validator's in every case.
+ *
+ * <p>Each schema is turned once into a tree of {@link Rule}s, one per keyword with its argument already read (names,
+ * bounds, compiled patterns, the enum's strings); refs are resolved at their first use, so recursive schemas compile.
+ * Walking the schema's JSON for every message (its fields, the keyword names, the annotation set) was most of this
+ * check's cost.
  */
 final class SchemaCheck {
 
@@ -30,19 +39,22 @@ final class SchemaCheck {
     /** Keywords that never change whether an instance is valid. */
     private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "$defs", "$comment", "title", "description",
             "default", "examples", "deprecated", "readOnly", "writeOnly");
-    /** Strict RFC 3339 instants as Jackson writes them (UTC, 'Z'); anything else is left to the full validator. */
-    private static final Pattern DATE_TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?Z");
+    private static final int MAX_DEPTH = 64;
+
+    /** One keyword of a schema, its argument read: the verdict for an instance at a depth. */
+    @FunctionalInterface
+    private interface Rule {
+        Verdict test(JsonNode node, int depth);
+    }
+
+    private static final Rule ALWAYS = (node, depth) -> Verdict.VALID;
+    private static final Rule NEVER = (node, depth) -> Verdict.INVALID;
+    private static final Rule UNSURE = (node, depth) -> Verdict.UNSURE;
 
     private final ObjectMapper mapper;
     private final Map<String, JsonNode> documents = new ConcurrentHashMap<>();
-    private final Map<String, Pattern> patterns = new ConcurrentHashMap<>();
-    /** Per document, what each of its refs points to. */
-    private final Map<String, Map<String, Target>> refs = new ConcurrentHashMap<>();
-
-    private record Target(String doc, JsonNode schema) {
-    }
-
-    private static final Target UNRESOLVED = new Target("", com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+    /** Compiled schemas by document and JSON pointer: a type's whole schema, and the targets of refs. */
+    private final Map<String, Rule> compiled = new ConcurrentHashMap<>();
 
     SchemaCheck(ObjectMapper mapper) {
         this.mapper = mapper;
@@ -51,8 +63,7 @@ final class SchemaCheck {
     /** VALID only if the full schema validation of this message type would report nothing. */
     Verdict check(MessageType type, JsonNode instance) {
         try {
-            String doc = type.typeName() + ".schema.json";
-            return eval(document(doc), doc, instance, 0);
+            return target(type.typeName() + ".schema.json", "").test(instance, 0);
         } catch (RuntimeException e) {
             return Verdict.UNSURE; // e.g. a schema file that cannot be read: the full validator decides
         }
@@ -71,56 +82,271 @@ final class SchemaCheck {
         });
     }
 
-    private Verdict eval(JsonNode schema, String doc, JsonNode node, int depth) {
-        if (depth > 64) {
-            return Verdict.UNSURE;
+    /** The compiled schema at a JSON pointer of a document; UNSURE where there is none. */
+    private Rule target(String doc, String pointer) {
+        Rule r = compiled.get(doc + '#' + pointer);
+        if (r == null) {
+            JsonNode s = document(doc).at(pointer);
+            // compiled outside computeIfAbsent: compiling may resolve (not follow) other refs; a race compiles twice
+            r = s.isMissingNode() ? UNSURE : compile(s, doc);
+            compiled.putIfAbsent(doc + '#' + pointer, r);
         }
-        if (schema.isBoolean()) {
-            return schema.asBoolean() ? Verdict.VALID : Verdict.INVALID;
-        }
-        if (!schema.isObject()) {
-            return Verdict.UNSURE;
-        }
-        Verdict result = Verdict.VALID;
-        for (Iterator<Map.Entry<String, JsonNode>> it = schema.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (ANNOTATIONS.contains(e.getKey())) {
-                continue;
-            }
-            Verdict v = keyword(e.getKey(), e.getValue(), schema, doc, node, depth);
-            if (v == Verdict.INVALID) {
-                return v;
-            }
-            if (v == Verdict.UNSURE) {
-                result = v;
-            }
-        }
-        return result;
+        return r;
     }
 
-    private Verdict keyword(String k, JsonNode arg, JsonNode schema, String doc, JsonNode node, int depth) {
+    /** A schema (object or boolean) as one rule: its keywords' verdicts combined, the first INVALID deciding. */
+    private Rule compile(JsonNode schema, String doc) {
+        if (schema.isBoolean()) {
+            return schema.asBoolean() ? ALWAYS : NEVER;
+        }
+        if (!schema.isObject()) {
+            return UNSURE;
+        }
+        List<Rule> rules = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = schema.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!ANNOTATIONS.contains(e.getKey())) {
+                rules.add(keyword(e.getKey(), e.getValue(), schema, doc));
+            }
+        }
+        Rule[] all = rules.toArray(Rule[]::new);
+        return (node, depth) -> {
+            if (depth > MAX_DEPTH) {
+                return Verdict.UNSURE;
+            }
+            Verdict result = Verdict.VALID;
+            for (Rule r : all) {
+                Verdict v = r.test(node, depth);
+                if (v == Verdict.INVALID) {
+                    return v;
+                }
+                if (v == Verdict.UNSURE) {
+                    result = v;
+                }
+            }
+            return result;
+        };
+    }
+
+    private Rule[] compileEach(JsonNode schemas, String doc) {
+        List<Rule> rules = new ArrayList<>();
+        for (JsonNode s : schemas) {
+            rules.add(compile(s, doc));
+        }
+        return rules.toArray(Rule[]::new);
+    }
+
+    private Rule keyword(String k, JsonNode arg, JsonNode schema, String doc) {
         switch (k) {
             case "$ref":
-                return ref(arg.asText(), doc, node, depth);
+                return ref(arg.asText(), doc);
             case "type":
-                return type(arg, node);
+                return type(arg);
             case "allOf": {
-                Verdict r = Verdict.VALID;
-                for (JsonNode s : arg) {
-                    Verdict v = eval(s, doc, node, depth + 1);
-                    if (v == Verdict.INVALID) {
-                        return v;
+                Rule[] subs = compileEach(arg, doc);
+                return (node, depth) -> {
+                    Verdict r = Verdict.VALID;
+                    for (Rule s : subs) {
+                        Verdict v = s.test(node, depth + 1);
+                        if (v == Verdict.INVALID) {
+                            return v;
+                        }
+                        if (v == Verdict.UNSURE) {
+                            r = v;
+                        }
                     }
-                    if (v == Verdict.UNSURE) {
-                        r = v;
-                    }
-                }
-                return r;
+                    return r;
+                };
             }
             case "anyOf": {
+                Rule[] subs = compileEach(arg, doc);
+                return (node, depth) -> {
+                    Verdict r = Verdict.INVALID;
+                    for (Rule s : subs) {
+                        Verdict v = s.test(node, depth + 1);
+                        if (v == Verdict.VALID) {
+                            return v;
+                        }
+                        if (v == Verdict.UNSURE) {
+                            r = v;
+                        }
+                    }
+                    return r;
+                };
+            }
+            case "not": {
+                Rule sub = compile(arg, doc);
+                return (node, depth) -> {
+                    Verdict v = sub.test(node, depth + 1);
+                    return v == Verdict.VALID ? Verdict.INVALID : v == Verdict.INVALID ? Verdict.VALID : Verdict.UNSURE;
+                };
+            }
+            case "required": {
+                String[] names = texts(arg);
+                return (node, depth) -> {
+                    if (!node.isObject()) {
+                        return Verdict.VALID; // applies to objects only
+                    }
+                    for (String name : names) {
+                        if (!node.has(name)) {
+                            return Verdict.INVALID;
+                        }
+                    }
+                    return Verdict.VALID;
+                };
+            }
+            case "properties": {
+                List<String> names = new ArrayList<>();
+                List<Rule> subs = new ArrayList<>();
+                for (Iterator<Map.Entry<String, JsonNode>> it = arg.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> p = it.next();
+                    names.add(p.getKey());
+                    subs.add(compile(p.getValue(), doc));
+                }
+                String[] name = names.toArray(String[]::new);
+                Rule[] sub = subs.toArray(Rule[]::new);
+                return (node, depth) -> {
+                    if (!node.isObject()) {
+                        return Verdict.VALID;
+                    }
+                    Verdict r = Verdict.VALID;
+                    for (int i = 0; i < name.length; i++) {
+                        JsonNode value = node.get(name[i]);
+                        if (value != null) {
+                            Verdict v = sub[i].test(value, depth + 1);
+                            if (v == Verdict.INVALID) {
+                                return v;
+                            }
+                            if (v == Verdict.UNSURE) {
+                                r = v;
+                            }
+                        }
+                    }
+                    return r;
+                };
+            }
+            case "additionalProperties": {
+                if (arg.isBoolean() && arg.asBoolean()) {
+                    return ALWAYS;
+                }
+                if (!arg.isBoolean() || schema.has("patternProperties")) {
+                    return (node, depth) -> node.isObject() ? Verdict.UNSURE : Verdict.VALID;
+                }
+                Set<String> known = new HashSet<>();
+                schema.path("properties").fieldNames().forEachRemaining(known::add);
+                return (node, depth) -> {
+                    if (node.isObject()) {
+                        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                            if (!known.contains(it.next())) {
+                                return Verdict.UNSURE; // a stray field: the validator names it
+                            }
+                        }
+                    }
+                    return Verdict.VALID;
+                };
+            }
+            case "items": {
+                Rule sub = compile(arg, doc);
+                return (node, depth) -> {
+                    if (!node.isArray()) {
+                        return Verdict.VALID;
+                    }
+                    Verdict r = Verdict.VALID;
+                    for (JsonNode item : node) {
+                        Verdict v = sub.test(item, depth + 1);
+                        if (v == Verdict.INVALID) {
+                            return v;
+                        }
+                        if (v == Verdict.UNSURE) {
+                            r = v;
+                        }
+                    }
+                    return r;
+                };
+            }
+            case "minItems": {
+                long min = arg.asLong();
+                return (node, depth) -> !node.isArray() || node.size() >= min ? Verdict.VALID : Verdict.UNSURE;
+            }
+            case "maxItems": {
+                long max = arg.asLong();
+                return (node, depth) -> !node.isArray() || node.size() <= max ? Verdict.VALID : Verdict.UNSURE;
+            }
+            case "const":
+                return (node, depth) -> arg.equals(node) && sameKind(arg, node) ? Verdict.VALID : Verdict.UNSURE;
+            case "enum":
+                return enumeration(arg);
+            case "minLength": {
+                // code points, which a string never has more of than UTF-16 units: sure either way the length is counted
+                long min = arg.asLong();
+                return (node, depth) -> !node.isTextual() || node.textValue().codePointCount(0, node.textValue().length()) >= min
+                        ? Verdict.VALID : Verdict.UNSURE;
+            }
+            case "maxLength": {
+                long max = arg.asLong();
+                return (node, depth) -> !node.isTextual() || node.textValue().length() <= max ? Verdict.VALID : Verdict.UNSURE;
+            }
+            case "minimum":
+                return bound(arg, +1);
+            case "maximum":
+                return bound(arg, -1);
+            case "pattern": {
+                Pattern p;
+                try {
+                    p = Pattern.compile(arg.asText());
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    return UNSURE; // ECMA-262 syntax Java does not read: the full validator decides
+                }
+                return (node, depth) -> !node.isTextual() || (plainAscii(node.textValue()) && p.matcher(node.textValue()).find())
+                        ? Verdict.VALID : Verdict.UNSURE;
+            }
+            case "format": {
+                boolean dateTime = "date-time".equals(arg.asText());
+                return (node, depth) -> !node.isTextual() || (dateTime && UtcInstants.parse(node.textValue()) != null)
+                        ? Verdict.VALID : Verdict.UNSURE;
+            }
+            default:
+                return (node, depth) -> Verdict.UNSURE; // a keyword this check does not model
+        }
+    }
+
+    /**
+     * Refs as the schema files write them: {@code #/$defs/x}, {@code other.schema.json[#/$defs/x]}. Followed at the
+     * first instance that needs them, not at compile time: a schema may refer to itself.
+     */
+    private Rule ref(String ref, String doc) {
+        if (ref.startsWith(BASE)) {
+            ref = ref.substring(BASE.length());
+        }
+        int hash = ref.indexOf('#');
+        String target = hash == 0 ? doc : hash < 0 ? ref : ref.substring(0, hash);
+        String pointer = hash < 0 ? "" : ref.substring(hash + 1);
+        if (target.contains("/") || target.contains(":") || (!pointer.isEmpty() && !pointer.startsWith("/"))) {
+            return UNSURE; // anchors, other bases: not used by these schemas
+        }
+        return new Rule() {
+            private volatile Rule resolved;
+
+            @Override
+            public Verdict test(JsonNode node, int depth) {
+                Rule r = resolved;
+                if (r == null) {
+                    resolved = r = target(target, pointer);
+                }
+                return r.test(node, depth + 1);
+            }
+        };
+    }
+
+    private static Rule type(JsonNode arg) {
+        if (arg.isArray()) {
+            List<Rule> alternatives = new ArrayList<>();
+            arg.forEach(t -> alternatives.add(type(t)));
+            Rule[] any = alternatives.toArray(Rule[]::new);
+            return (node, depth) -> {
                 Verdict r = Verdict.INVALID;
-                for (JsonNode s : arg) {
-                    Verdict v = eval(s, doc, node, depth + 1);
+                for (Rule t : any) {
+                    Verdict v = t.test(node, depth);
                     if (v == Verdict.VALID) {
                         return v;
                     }
@@ -129,165 +355,78 @@ final class SchemaCheck {
                     }
                 }
                 return r;
-            }
-            case "not": {
-                Verdict v = eval(arg, doc, node, depth + 1);
-                return v == Verdict.VALID ? Verdict.INVALID : v == Verdict.INVALID ? Verdict.VALID : Verdict.UNSURE;
-            }
-            case "required": {
-                if (!node.isObject()) {
-                    return Verdict.VALID; // applies to objects only
-                }
-                for (JsonNode name : arg) {
-                    if (!node.has(name.asText())) {
-                        return Verdict.INVALID;
-                    }
-                }
-                return Verdict.VALID;
-            }
-            case "properties": {
-                if (!node.isObject()) {
-                    return Verdict.VALID;
-                }
-                Verdict r = Verdict.VALID;
-                for (Iterator<Map.Entry<String, JsonNode>> it = arg.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> p = it.next();
-                    JsonNode value = node.get(p.getKey());
-                    if (value != null) {
-                        Verdict v = eval(p.getValue(), doc, value, depth + 1);
-                        if (v == Verdict.INVALID) {
-                            return v;
-                        }
-                        if (v == Verdict.UNSURE) {
-                            r = v;
-                        }
-                    }
-                }
-                return r;
-            }
-            case "additionalProperties": {
-                if (!node.isObject() || (arg.isBoolean() && arg.asBoolean())) {
-                    return Verdict.VALID;
-                }
-                if (!arg.isBoolean() || schema.has("patternProperties")) {
-                    return Verdict.UNSURE;
-                }
-                JsonNode props = schema.path("properties");
-                for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                    if (!props.has(it.next())) {
-                        return Verdict.UNSURE; // a stray field: the validator names it
-                    }
-                }
-                return Verdict.VALID;
-            }
-            case "items": {
-                if (!node.isArray()) {
-                    return Verdict.VALID;
-                }
-                Verdict r = Verdict.VALID;
-                for (JsonNode item : node) {
-                    Verdict v = eval(arg, doc, item, depth + 1);
-                    if (v == Verdict.INVALID) {
-                        return v;
-                    }
-                    if (v == Verdict.UNSURE) {
-                        r = v;
-                    }
-                }
-                return r;
-            }
-            case "minItems":
-                return !node.isArray() || node.size() >= arg.asLong() ? Verdict.VALID : Verdict.UNSURE;
-            case "maxItems":
-                return !node.isArray() || node.size() <= arg.asLong() ? Verdict.VALID : Verdict.UNSURE;
-            case "const":
-                return arg.equals(node) && sameKind(arg, node) ? Verdict.VALID : Verdict.UNSURE;
-            case "enum":
-                for (JsonNode a : arg) {
-                    if (a.equals(node) && sameKind(a, node)) {
+            };
+        }
+        switch (arg.asText()) {
+            case "object":
+                return (node, depth) -> node.isObject() ? Verdict.VALID : Verdict.INVALID;
+            case "array":
+                return (node, depth) -> node.isArray() ? Verdict.VALID : Verdict.INVALID;
+            case "string":
+                return (node, depth) -> node.isTextual() ? Verdict.VALID : Verdict.INVALID;
+            case "boolean":
+                return (node, depth) -> node.isBoolean() ? Verdict.VALID : Verdict.INVALID;
+            case "null":
+                return (node, depth) -> node.isNull() ? Verdict.VALID : Verdict.INVALID;
+            case "number":
+                return (node, depth) -> node.isNumber() ? Verdict.VALID : Verdict.INVALID;
+            case "integer":
+                return (node, depth) -> {
+                    if (node.isIntegralNumber()) {
                         return Verdict.VALID;
                     }
-                }
-                return Verdict.UNSURE;
-            case "minLength":
-                // code points, which a string never has more of than UTF-16 units: sure either way the length is counted
-                return !node.isTextual() || node.asText().codePointCount(0, node.asText().length()) >= arg.asLong()
-                        ? Verdict.VALID : Verdict.UNSURE;
-            case "maxLength":
-                return !node.isTextual() || node.asText().length() <= arg.asLong() ? Verdict.VALID : Verdict.UNSURE;
-            case "minimum":
-                return !node.isNumber() || (node.isIntegralNumber() && arg.isIntegralNumber()
-                        && node.bigIntegerValue().compareTo(arg.bigIntegerValue()) >= 0) ? Verdict.VALID : Verdict.UNSURE;
-            case "maximum":
-                return !node.isNumber() || (node.isIntegralNumber() && arg.isIntegralNumber()
-                        && node.bigIntegerValue().compareTo(arg.bigIntegerValue()) <= 0) ? Verdict.VALID : Verdict.UNSURE;
-            case "pattern":
-                return !node.isTextual() || (plainAscii(node.asText()) && pattern(arg.asText()).matcher(node.asText()).find())
-                        ? Verdict.VALID : Verdict.UNSURE;
-            case "format":
-                return !node.isTextual() || ("date-time".equals(arg.asText()) && dateTime(node.asText()))
-                        ? Verdict.VALID : Verdict.UNSURE;
+                    // 3.0 counts as an integer for some validators; a fraction for none
+                    return node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0 ? Verdict.UNSURE
+                            : Verdict.INVALID;
+                };
             default:
-                return Verdict.UNSURE; // a keyword this check does not model
+                return UNSURE;
         }
     }
 
-    /** Refs as the schema files write them: {@code #/$defs/x}, {@code other.schema.json[#/$defs/x]}. */
-    private Verdict ref(String ref, String doc, JsonNode node, int depth) {
-        Target t = refs.computeIfAbsent(doc, d -> new ConcurrentHashMap<>()).computeIfAbsent(ref, r -> resolve(r, doc));
-        return t == UNRESOLVED ? Verdict.UNSURE : eval(t.schema(), t.doc(), node, depth + 1);
-    }
-
-    /** Where a ref points; resolved once per document and ref (parsing its JSON pointer on every message was slow). */
-    private Target resolve(String ref, String doc) {
-        if (ref.startsWith(BASE)) {
-            ref = ref.substring(BASE.length());
+    /** A list of strings (the usual enum) is a set lookup; anything else is compared value by value. */
+    private static Rule enumeration(JsonNode arg) {
+        List<JsonNode> values = new ArrayList<>();
+        arg.forEach(values::add);
+        if (values.stream().allMatch(JsonNode::isTextual)) {
+            Set<String> texts = new HashSet<>();
+            values.forEach(v -> texts.add(v.textValue()));
+            return (node, depth) -> node.isTextual() && texts.contains(node.textValue()) ? Verdict.VALID : Verdict.UNSURE;
         }
-        int hash = ref.indexOf('#');
-        String target = hash == 0 ? doc : hash < 0 ? ref : ref.substring(0, hash);
-        String pointer = hash < 0 ? "" : ref.substring(hash + 1);
-        if (target.contains("/") || target.contains(":") || (!pointer.isEmpty() && !pointer.startsWith("/"))) {
-            return UNRESOLVED; // anchors, other bases: not used by these schemas
-        }
-        JsonNode s = document(target).at(pointer);
-        return s.isMissingNode() ? UNRESOLVED : new Target(target, s);
-    }
-
-    private static Verdict type(JsonNode arg, JsonNode node) {
-        if (arg.isArray()) {
-            Verdict r = Verdict.INVALID;
-            for (JsonNode t : arg) {
-                Verdict v = type(t, node);
-                if (v == Verdict.VALID) {
-                    return v;
-                }
-                if (v == Verdict.UNSURE) {
-                    r = v;
-                }
-            }
-            return r;
-        }
-        boolean is;
-        switch (arg.asText()) {
-            case "object" -> is = node.isObject();
-            case "array" -> is = node.isArray();
-            case "string" -> is = node.isTextual();
-            case "boolean" -> is = node.isBoolean();
-            case "null" -> is = node.isNull();
-            case "number" -> is = node.isNumber();
-            case "integer" -> {
-                if (node.isIntegralNumber()) {
+        return (node, depth) -> {
+            for (JsonNode a : values) {
+                if (a.equals(node) && sameKind(a, node)) {
                     return Verdict.VALID;
                 }
-                // 3.0 counts as an integer for some validators; a fraction for none
-                return node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0 ? Verdict.UNSURE
-                        : Verdict.INVALID;
             }
-            default -> {
+            return Verdict.UNSURE;
+        };
+    }
+
+    /** minimum (sign +1: the instance at or above) or maximum (-1: at or below); only integers are sure. */
+    private static Rule bound(JsonNode arg, int sign) {
+        if (!arg.isIntegralNumber()) {
+            return (node, depth) -> node.isNumber() ? Verdict.UNSURE : Verdict.VALID;
+        }
+        BigInteger limit = arg.bigIntegerValue();
+        boolean fitsLong = limit.bitLength() < 64;
+        long small = limit.longValue();
+        return (node, depth) -> {
+            if (!node.isNumber()) {
+                return Verdict.VALID;
+            }
+            if (!node.isIntegralNumber()) {
                 return Verdict.UNSURE;
             }
-        }
-        return is ? Verdict.VALID : Verdict.INVALID;
+            int c = fitsLong && node.canConvertToLong() ? Long.compare(node.longValue(), small) : node.bigIntegerValue().compareTo(limit);
+            return c * sign >= 0 ? Verdict.VALID : Verdict.UNSURE;
+        };
+    }
+
+    private static String[] texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out.toArray(String[]::new);
     }
 
     /** Jackson's equals tells an int from a long and a float from an int; only same-kind equality counts as sure. */
@@ -304,20 +443,5 @@ final class SchemaCheck {
             }
         }
         return true;
-    }
-
-    private Pattern pattern(String regex) {
-        return patterns.computeIfAbsent(regex, Pattern::compile);
-    }
-
-    /** The pattern, and a real day of its month (no 30 February); parsed by hand, as Instant.parse was slow. */
-    private static boolean dateTime(String s) {
-        if (!DATE_TIME.matcher(s).matches()) {
-            return false;
-        }
-        int year = Integer.parseInt(s, 0, 4, 10);
-        int month = Integer.parseInt(s, 5, 7, 10);
-        int day = Integer.parseInt(s, 8, 10, 10);
-        return month >= 1 && month <= 12 && day >= 1 && day <= java.time.YearMonth.of(year, month).lengthOfMonth();
     }
 }
