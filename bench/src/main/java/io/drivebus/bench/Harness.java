@@ -902,20 +902,24 @@ public final class Harness {
                 num(r.get("inventory_requests_per_s")), "requests/s", fullSize && clean && num(lib.get("p99_ms")) <= 5);
     }
 
+    /** The projection scenario's warm-up (see InventoryLoad): the JIT of three cold JVMs, not the projection, otherwise. */
+    static final int INVENTORY_LAG_WARMUP_S = 60;
+
     /** 2,000 events/s published open loop; lag = due time → the change on the inventory-service's live stream. */
     private void inventoryLag() throws Exception {
         ServiceProcess inv = ensureInventory();
         int rate = 2000;
         Map<String, Object> r = loadgen("inventory-lag", "projection", List.of("--inventory", inv.baseUrl(), "--rate", String.valueOf(rate),
-                "--duration-s", quick ? "5" : "30", "--warmup-s", quick ? "2" : "5", "--libraries", "20", "--drives", "8", "--slots", "64",
-                "--prefix", "lag"), null);
+                "--duration-s", quick ? "5" : "30", "--warmup-s", quick ? "3" : String.valueOf(INVENTORY_LAG_WARMUP_S), "--libraries", "20",
+                "--drives", "8", "--slots", "64", "--prefix", "lag"), null);
         Map<?, ?> lag = (Map<?, ?>) r.get("lag_from_due");
         boolean kept = num(r.get("unseen_after_30s")) == 0 && num(r.get("published_per_s")) >= 0.98 * rate
                 && num(r.get("projected_per_s")) >= 0.98 * rate;
         Map<String, Object> s = scenario("inventory-lag", "projection lag at " + String.format("%,d", rate) + " events/s open loop: reservation events, agents' "
                 + "command results and statuses published directly on the real topics (20 libraries × 8 drives); from each event's due "
-                + "time to its change on GET /api/events (sent after commit), CO-corrected", "p99 ≤ 250 ms at 2,000 events/s", lag,
-                num(r.get("projected_all_per_s")), "events/s projected", kept && num(lag.get("p99_ms")) <= 250);
+                + "time to its change on GET /api/events (sent after commit), CO-corrected; after a " + (quick ? 3 : INVENTORY_LAG_WARMUP_S)
+                + " s warm-up at ¼, ½ and ¾ of the rate, projected before the clock starts", "p99 ≤ 250 ms at 2,000 events/s", lag,
+                num(r.get("projected_per_s")), "events/s projected", kept && num(lag.get("p99_ms")) <= 250);
         s.put("raw", r);
     }
 

@@ -226,8 +226,14 @@ final class Report {
                     .append("reservation-service, which cannot sustain 2,000 events/s beside the inventory on this machine.\n\n");
             b.append("* from due time (CO-corrected): ").append(pcts(lag.path("lag_from_due"))).append('\n');
             b.append("* from actual send: ").append(pcts(lag.path("lag_from_send"))).append('\n');
-            b.append("* published ").append(fmt(lag.path("published_per_s"))).append("/s; projected (all events, warm-up included, first due ")
-                    .append("time to last change) ").append(fmt(lag.path("projected_all_per_s"))).append("/s, ").append(lag.path("projected_all").asText())
+            if (lag.has("warmup_drained_ms")) {
+                b.append("* warm-up (not measured): ").append(fmt(lag.path("warmup_s"))).append(" s at ¼, ½ and ¾ of the rate; projected ")
+                        .append(fmt(lag.path("warmup_drained_ms"))).append(" ms after its last event (unseen: ")
+                        .append(lag.path("warmup_unseen").asText()).append(")\n");
+            }
+            b.append("* published ").append(fmt(lag.path("published_per_s"))).append("/s; projected in the measured window ")
+                    .append(fmt(lag.path("projected_per_s"))).append("/s; all events (warm-up included, first due time to last change) ")
+                    .append(fmt(lag.path("projected_all_per_s"))).append("/s, ").append(lag.path("projected_all").asText())
                     .append(" of ").append(lag.path("published").asText())
                     .append("; not on the stream 30 s after the last: ").append(lag.path("unseen_after_30s").asText())
                     .append(lag.path("unseen_counted_with_lag_at_cutoff").asBoolean() ? " (in the percentiles with the lag they had then: a lower bound)" : "")
