@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.inventory.api.LibraryInventories;
 import io.drivebus.inventory.api.VolumeResource;
+import io.drivebus.inventory.projection.EventRun;
 import io.drivebus.stack.test.KafkaTestResource;
 import io.drivebus.stack.test.PostgresTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -121,6 +122,18 @@ class IndexTest {
         for (String index : indexes) {
             assertTrue(plan.contains(index), "expected " + index + " for\n" + sql + "\n" + plan);
         }
+    }
+
+    /**
+     * The projection reads a run's reservations and waiters by id: primary-key lookups, whatever the planner thinks of
+     * the table (a custom plan, as for a statement's first executions, with a run's worth of ids).
+     */
+    @Test
+    void theProjectionReadsReservationsAndWaitersByPrimaryKey() throws SQLException {
+        String ids = "ARRAY[" + java.util.stream.IntStream.range(1, 400).mapToObj(i -> "'r" + i * 97 + "'")
+                .collect(java.util.stream.Collectors.joining(",")) + "]";
+        assertIndexed(EventRun.RESERVATIONS.replace("$1", ids), "reservation_pkey");
+        assertIndexed(EventRun.WAITERS.replace("$1", ids.replace("'r", "'q")), "waiter_pkey");
     }
 
     @Test
