@@ -114,6 +114,10 @@ public final class Harness {
         if (args.flag("merge") && Files.exists(docs.resolve("benchmarks.json"))) {
             Map<String, Object> old = json.readValue(docs.resolve("benchmarks.json").toFile(), LinkedHashMap.class);
             scenarios.putAll((Map<String, Object>) old.getOrDefault("scenarios", Map.of()));
+            // the services this run does not start keep the merged run's figure (this run's replace it)
+            if (old.get("rss_after_load_mib") instanceof Map<?, ?> rss) {
+                report.put("rss_after_load_mib", new LinkedHashMap<>((Map<String, Object>) rss));
+            }
             report.put("merged_from_run_of", old.get("generated_at"));
             report.put("machine_of_merged_run", old.get("machine"));
         }
