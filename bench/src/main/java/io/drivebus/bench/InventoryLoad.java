@@ -366,7 +366,6 @@ final class InventoryLoad {
         return m;
     }
 
-    /** Publishes the drive's next event under {@code id}; returns its type. */
     /** Publishes the scenario's events open loop, each at its due time; the drives' cycles go on from run to run. */
     private final class Publisher {
         private final List<String> libs;
@@ -421,6 +420,7 @@ final class InventoryLoad {
         }
     }
 
+    /** Publishes the drive's next event under {@code id}; returns its type. */
     private String step(DriveCycle c, String id) {
         Instant now = Instant.now();
         String rsSource = "reservation-service/bench";
