@@ -109,23 +109,23 @@ final class SchemaCheck {
                 rules.add(keyword(e.getKey(), e.getValue(), schema, doc));
             }
         }
-        Rule[] all = rules.toArray(Rule[]::new);
-        return (node, depth) -> {
-            if (depth > MAX_DEPTH) {
-                return Verdict.UNSURE;
+        Rule[] keywords = rules.toArray(Rule[]::new);
+        return (node, depth) -> depth > MAX_DEPTH ? Verdict.UNSURE : all(keywords, node, depth);
+    }
+
+    /** Every rule on the node: the first INVALID decides, else UNSURE if any was unsure. */
+    private static Verdict all(Rule[] rules, JsonNode node, int depth) {
+        Verdict result = Verdict.VALID;
+        for (Rule r : rules) {
+            Verdict v = r.test(node, depth);
+            if (v == Verdict.INVALID) {
+                return v;
             }
-            Verdict result = Verdict.VALID;
-            for (Rule r : all) {
-                Verdict v = r.test(node, depth);
-                if (v == Verdict.INVALID) {
-                    return v;
-                }
-                if (v == Verdict.UNSURE) {
-                    result = v;
-                }
+            if (v == Verdict.UNSURE) {
+                result = v;
             }
-            return result;
-        };
+        }
+        return result;
     }
 
     private Rule[] compileEach(JsonNode schemas, String doc) {
@@ -144,19 +144,7 @@ final class SchemaCheck {
                 return type(arg);
             case "allOf": {
                 Rule[] subs = compileEach(arg, doc);
-                return (node, depth) -> {
-                    Verdict r = Verdict.VALID;
-                    for (Rule s : subs) {
-                        Verdict v = s.test(node, depth + 1);
-                        if (v == Verdict.INVALID) {
-                            return v;
-                        }
-                        if (v == Verdict.UNSURE) {
-                            r = v;
-                        }
-                    }
-                    return r;
-                };
+                return (node, depth) -> all(subs, node, depth + 1);
             }
             case "anyOf": {
                 Rule[] subs = compileEach(arg, doc);
