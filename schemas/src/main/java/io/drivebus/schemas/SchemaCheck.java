@@ -128,6 +128,21 @@ final class SchemaCheck {
         return result;
     }
 
+    /** Some rule on the node: the first VALID decides, else UNSURE if any was unsure, else INVALID. */
+    private static Verdict any(Rule[] rules, JsonNode node, int depth) {
+        Verdict result = Verdict.INVALID;
+        for (Rule r : rules) {
+            Verdict v = r.test(node, depth);
+            if (v == Verdict.VALID) {
+                return v;
+            }
+            if (v == Verdict.UNSURE) {
+                result = v;
+            }
+        }
+        return result;
+    }
+
     private Rule[] compileEach(JsonNode schemas, String doc) {
         List<Rule> rules = new ArrayList<>();
         for (JsonNode s : schemas) {
@@ -148,19 +163,7 @@ final class SchemaCheck {
             }
             case "anyOf": {
                 Rule[] subs = compileEach(arg, doc);
-                return (node, depth) -> {
-                    Verdict r = Verdict.INVALID;
-                    for (Rule s : subs) {
-                        Verdict v = s.test(node, depth + 1);
-                        if (v == Verdict.VALID) {
-                            return v;
-                        }
-                        if (v == Verdict.UNSURE) {
-                            r = v;
-                        }
-                    }
-                    return r;
-                };
+                return (node, depth) -> any(subs, node, depth + 1);
             }
             case "not": {
                 Rule sub = compile(arg, doc);
@@ -330,20 +333,8 @@ final class SchemaCheck {
         if (arg.isArray()) {
             List<Rule> alternatives = new ArrayList<>();
             arg.forEach(t -> alternatives.add(type(t)));
-            Rule[] any = alternatives.toArray(Rule[]::new);
-            return (node, depth) -> {
-                Verdict r = Verdict.INVALID;
-                for (Rule t : any) {
-                    Verdict v = t.test(node, depth);
-                    if (v == Verdict.VALID) {
-                        return v;
-                    }
-                    if (v == Verdict.UNSURE) {
-                        r = v;
-                    }
-                }
-                return r;
-            };
+            Rule[] types = alternatives.toArray(Rule[]::new);
+            return (node, depth) -> any(types, node, depth);
         }
         switch (arg.asText()) {
             case "object":
