@@ -175,8 +175,8 @@ class IndexTest {
         String history = "SELECT h.id, h.event_id FROM event_subject s JOIN event_history h ON h.id = s.event_seq WHERE s.kind = '%s' "
                 + "AND s.name = '%s'%s AND s.event_seq < 90000 ORDER BY s.event_seq DESC LIMIT 101";
         assertIndexed(String.format(history, "drive", "d3", " AND s.library_id = 'lib42'"), "event_subject_library_idx");
-        assertIndexed(String.format(history, "volume", "VOL001234", ""), "event_subject_name_idx");
-        assertIndexed(String.format(history, "job", "job7", ""), "event_subject_name_idx");
+        assertIndexed(String.format(history, "volume", "VOL001234", ""), "event_subject_pkey");
+        assertIndexed(String.format(history, "job", "job7", ""), "event_subject_pkey");
         assertIndexed("SELECT id FROM event_history WHERE library_id = 'lib42' AND id < 50000 ORDER BY id DESC LIMIT 101",
                 "event_history_library_seq_idx");
         assertIndexed("SELECT * FROM reservation WHERE job = 'job7' ORDER BY created_at DESC, id LIMIT 101", "reservation_job_created_idx");
