@@ -15,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,17 +38,26 @@ class IndexTest {
         return DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
     }
 
+    /** A schema of its own with the real migrations: the very tables and indexes production has. */
+    static void migrate(Statement st, String schema) throws SQLException {
+        st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        var pg = PostgresTestResource.postgres();
+        Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password()).schemas(schema).createSchemas(true)
+                .locations("classpath:db/migration").load().migrate();
+    }
+
+    /** 100 libraries of 1,000 full slots. */
+    static void fillSlots(Statement st, String schema) throws SQLException {
+        st.execute("INSERT INTO " + schema + ".library (id, status_sequence) SELECT 'lib' || g, 1 FROM generate_series(1, 100) g");
+        st.execute("INSERT INTO " + schema + ".slot (library_id, slot, state, label, barcode) SELECT 'lib' || (g % 100 + 1), g / 100 + 1, "
+                + "'FULL', 'VOL' || lpad(g::text, 6, '0'), 'VOL' || lpad(g::text, 6, '0') || 'L8' FROM generate_series(0, 99999) g");
+    }
+
     @BeforeAll
     static void fill() throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-            // the real migrations: the very tables and indexes production has
-            var pg = PostgresTestResource.postgres();
-            Flyway.configure().dataSource(pg.jdbcUrl(), pg.user(), pg.password()).schemas(SCHEMA).createSchemas(true)
-                    .locations("classpath:db/migration").load().migrate();
-            st.execute("INSERT INTO " + SCHEMA + ".library (id, status_sequence) SELECT 'lib' || g, 1 FROM generate_series(1, 100) g");
-            st.execute("INSERT INTO " + SCHEMA + ".slot (library_id, slot, state, label, barcode) SELECT 'lib' || (g % 100 + 1), g / 100 + 1, "
-                    + "'FULL', 'VOL' || lpad(g::text, 6, '0'), 'VOL' || lpad(g::text, 6, '0') || 'L8' FROM generate_series(0, 99999) g");
+            migrate(st, SCHEMA);
+            fillSlots(st, SCHEMA);
             st.execute("INSERT INTO " + SCHEMA + ".drive (library_id, drive_id, state, label, barcode, highest_token) "
                     + "SELECT 'lib' || (g % 100 + 1), 'd' || (g / 100), CASE WHEN g % 3 = 0 THEN 'loaded' ELSE 'empty' END, "
                     + "CASE WHEN g % 3 = 0 THEN 'DRV' || g END, NULL, g FROM generate_series(0, 999) g");
@@ -80,8 +90,12 @@ class IndexTest {
     }
 
     static String plan(String sql) throws SQLException {
+        return plan(SCHEMA, sql);
+    }
+
+    static String plan(String schema, String sql) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO " + SCHEMA);
+            st.execute("SET search_path TO " + schema);
             StringBuilder plan = new StringBuilder();
             try (ResultSet rs = st.executeQuery("EXPLAIN " + sql)) {
                 while (rs.next()) {
@@ -102,8 +116,12 @@ class IndexTest {
 
     /** The plan of a statement as the reactive client prepares it, after a few executions: generic, for any $1. */
     static String genericPlan(String sql, String arg) throws SQLException {
+        return genericPlan(SCHEMA, sql, arg);
+    }
+
+    static String genericPlan(String schema, String sql, String arg) throws SQLException {
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO " + SCHEMA);
+            st.execute("SET search_path TO " + schema);
             st.execute("SET plan_cache_mode = force_generic_plan");
             st.execute("PREPARE q (text) AS " + sql);
             StringBuilder plan = new StringBuilder();
@@ -145,6 +163,32 @@ class IndexTest {
         assertGenericIndexed(LibraryInventories.SLOTS, "lib42", "Index", "recorded_label_pkey");
         assertGenericIndexed(LibraryInventories.ACTIVE_RESERVATIONS, "lib42");
         assertGenericIndexed(LibraryInventories.QUEUE, "lib42", "waiter_waiting_idx");
+    }
+
+    /**
+     * Right after a bulk load (a fleet's first statuses) the slot table has no statistics until autovacuum analyses it,
+     * up to a minute later. The volume lookup must not depend on them: as a hash join, it read all 100,000 slots for
+     * every lookup until then (the first plan and the generic one alike).
+     */
+    @Test
+    void theVolumeLookupReadsNoWholeSlotTableBeforeItIsAnalysed() throws SQLException {
+        String schema = "unanalysed_check";
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            migrate(st, schema);
+            st.execute("ALTER TABLE " + schema + ".slot SET (autovacuum_enabled = false)");
+            fillSlots(st, schema);
+        }
+        try {
+            for (String plan : List.of(plan(schema, VolumeResource.FIND.replace("$1", "'VOL012345'")),
+                    genericPlan(schema, VolumeResource.FIND, "VOL012345"))) {
+                assertFalse(plan.contains("Seq Scan on slot"), "the slot table read whole:\n" + plan);
+                assertTrue(plan.contains("slot_label_idx") && plan.contains("slot_pkey"), plan);
+            }
+        } finally {
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
     }
 
     @Test
