@@ -251,10 +251,14 @@ final class Report {
                     .append(String.format("%,d", seeded.path("all_slots_in_database").asLong()))
                     .append(" slots in all), seeded through `drivebus.device.status` and `drivebus.reservation.events` and projected in ")
                     .append(String.format("%.1f", look.path("seed_projected_s").asDouble())).append(" s. ").append(look.path("client").asText())
-                    .append(", after ").append(look.path("warmup_requests").asText()).append(" warm-up requests; errors: ")
+                    .append(", after a warm-up of ").append(look.has("warmup_s") ? String.format("%.0f s, ", look.path("warmup_s").asDouble()) : "")
+                    .append(look.path("warmup_requests").asText()).append(" requests; errors: ")
                     .append(look.path("errors").asText()).append(".\n\n");
             b.append("* `GET /api/volumes/{label}`: ").append(pcts(look.path("volume_lookup"))).append("; ")
                     .append(look.path("volume_lookup_bytes").path("max").asText()).append(" bytes at most\n");
+            if (look.has("volume_lookup_p99_ms_each_second")) {
+                b.append("  * p99 of each second (ms): ").append(look.path("volume_lookup_p99_ms_each_second").toString()).append('\n');
+            }
             JsonNode ib = look.path("library_inventory_bytes");
             b.append("* `GET /api/libraries/{id}/inventory`: ").append(pcts(look.path("library_inventory"))).append("; ")
                     .append(String.format("%,d bytes of JSON each (%,d KiB)", ib.path("max").asLong(), ib.path("max").asLong() / 1024)).append("\n\n");
