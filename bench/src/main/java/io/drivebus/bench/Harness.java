@@ -885,7 +885,7 @@ public final class Harness {
         int slots = 1000;
         Map<String, Object> r = loadgen("inventory-lookup", "lookup", List.of("--inventory", inv.baseUrl(), "--libraries",
                 String.valueOf(libraries), "--drives", String.valueOf(drives), "--slots", String.valueOf(slots), "--volume-requests",
-                quick ? "2000" : "20000", "--inventory-requests", quick ? "200" : "2000", "--warmup-s", quick ? "3" : "30", "--prefix", "inv"),
+                quick ? "2000" : "20000", "--inventory-requests", quick ? "200" : "2000", "--warmup-s", quick ? "3" : "60", "--prefix", "inv"),
                 null);
         Map<?, ?> seeded = (Map<?, ?>) r.get("seeded");
         long volumes = (long) num(seeded.get("slots")); // every seeded slot's volume is in its slot or in a drive

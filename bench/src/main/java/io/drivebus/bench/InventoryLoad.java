@@ -54,7 +54,7 @@ import org.HdrHistogram.Histogram;
  * LoadGen projection --bootstrap B --out F --inventory URL [--rate 2000] [--duration-s 30] [--warmup-s 5]
  *                    [--libraries 20] [--drives 8] [--slots 64]
  * LoadGen lookup     --bootstrap B --out F --inventory URL [--libraries 100] [--drives 10] [--slots 1000]
- *                    [--volume-requests 20000] [--inventory-requests 2000] [--warmup-s 30]
+ *                    [--volume-requests 20000] [--inventory-requests 2000] [--warmup-s 60]
  * </pre>
  *
  * <p>Why publish the events directly rather than drive reserve/release through the reservation-service: on this
@@ -513,7 +513,7 @@ final class InventoryLoad {
         int slots = args.integer("slots", 1000);
         int volumeRequests = args.integer("volume-requests", 20_000);
         int inventoryRequests = args.integer("inventory-requests", 2_000);
-        long warmupNs = TimeUnit.SECONDS.toNanos(args.integer("warmup-s", 30));
+        long warmupNs = TimeUnit.SECONDS.toNanos(args.integer("warmup-s", 60));
         String prefix = args.str("prefix", "inv");
         List<String> libs = new ArrayList<>();
         for (int l = 0; l < libraries; l++) {
