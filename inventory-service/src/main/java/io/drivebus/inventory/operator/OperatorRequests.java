@@ -59,7 +59,6 @@ public class OperatorRequests {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    /** How long an action waits for the reservation-service's answer before it answers 504 itself. */
     /**
      * The principal operator actions are signed with, and its secret shared with the reservation-service (which,
      * enforcing authentication, accepts them only from a principal with the operator roles).
@@ -70,6 +69,7 @@ public class OperatorRequests {
     @ConfigProperty(name = "drivebus.inventory.secret")
     java.util.Optional<String> secret;
 
+    /** How long an action waits for the reservation-service's answer before it answers 504 itself. */
     @ConfigProperty(name = "drivebus.inventory.action-timeout", defaultValue = "30s")
     Duration timeout;
 
