@@ -2,7 +2,7 @@ package io.drivebus.inventory;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.inventory.projection.Projector;
 import io.drivebus.schemas.Envelope;
@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -83,16 +84,16 @@ class HistoryRaceTest {
     }
 
     @Test
-    void aResultProjectedWhileItsGrantIsWaitsForItAndIsInTheJobsHistory() {
+    void aResultProjectedWhileItsGrantIsWaitsForItAndIsInTheJobsHistory() throws Exception {
         race(true);
     }
 
     @Test
-    void aGrantProjectedWhileItsResultIsWaitsForItAndBackfillsTheResult() {
+    void aGrantProjectedWhileItsResultIsWaitsForItAndBackfillsTheResult() throws Exception {
         race(false);
     }
 
-    private void race(boolean grantFirst) {
+    private void race(boolean grantFirst) throws Exception {
         String lib = InventoryProjectionTest.newLibrary();
         String tag = UUID.randomUUID().toString().substring(0, 6);
         String rid = "race-" + tag, job = "race-job-" + tag;
@@ -104,18 +105,19 @@ class HistoryRaceTest {
         Open first = grantFirst ? new Open(Topics.RESERVATION_EVENTS, grant) : new Open(Topics.DEVICE_EVENTS, load);
         first.applied.join();
         Open second = grantFirst ? new Open(Topics.DEVICE_EVENTS, load) : new Open(Topics.RESERVATION_EVENTS, grant);
+        // the second waits on the reservation's lock while the first is open
+        boolean waited;
         try {
-            // the second waits on the reservation's lock while the first is open
             second.applied.get(700, TimeUnit.MILLISECONDS);
-            fail("the second transaction did not wait for the first");
-        } catch (java.util.concurrent.TimeoutException expected) {
-            // waiting, as it should
-        } catch (Exception e) {
-            throw new AssertionError(e);
+            waited = false;
+        } catch (TimeoutException expected) {
+            waited = true;
         }
+        // both committed before anything is asserted, so that no transaction is left holding locks
         first.commit();
         second.applied.join();
         second.commit();
+        assertTrue(waited, "the second transaction did not wait for the first");
         given().get("/api/jobs/{job}/history", job).then().statusCode(200)
                 .body("type", grantFirst ? contains("device-result", "granted") : contains("granted", "device-result"));
     }
