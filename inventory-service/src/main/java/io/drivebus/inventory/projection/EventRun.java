@@ -823,7 +823,8 @@ public final class EventRun {
     /**
      * Serialises the runs of the two topics on the reservations given (see backfill): transaction-scoped advisory locks,
      * in a key space of their own, taken in key order so that two runs cannot each hold a lock the other waits for.
-     * Two ids with the same hash only wait for each other.
+     * The first key is that space, any constant: Flyway, the other user of advisory locks here, takes single 64-bit
+     * keys, which PostgreSQL keeps apart from pairs. Two ids with the same hash merely wait for each other.
      */
     static final String LOCK_RESERVATIONS = "SELECT count(pg_advisory_xact_lock(1685222258, k)) FROM "
             + "(SELECT DISTINCT hashtext(id) AS k FROM unnest($1::varchar[]) AS id ORDER BY k) AS keys";
