@@ -357,28 +357,28 @@ final class Report {
         }
         b.append("## Scale: partitions and instances\n\n");
         b.append("Closed-loop reserve+release cycles, ").append(raw.path("in_flight").asText()).append(" in flight, ")
-                .append(raw.path("measured_s_per_setting").asText()).append(" s per setting. CPU seconds over the whole run of each setting ")
-                .append("(warm-up included).\n\n");
-        b.append("| partitions | instances | cycles/s | cycle p50 | cycle p99 | unanswered | broker CPU s | instances' CPU s | load generator CPU s |\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+                .append(raw.path("measured_s_per_setting").asText()).append(" s per setting after ").append(raw.path("warmup_s_per_setting").asText())
+                .append(" s of warm-up. CPU in cores (CPU seconds per second) over the measured window; the load generator's is not counted here.\n\n");
+        b.append("| partitions | instances | cycles/s | cycle p50 | cycle p99 | unanswered | broker CPU | instances' CPU |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (JsonNode row : raw.path("rows")) {
             b.append("| ").append(row.path("partitions").asText()).append(" | ").append(row.path("instances").asText()).append(" | ");
             if (row.has("error")) {
-                b.append("ERROR: ").append(row.path("error").asText()).append(" | | | | | | |\n");
+                b.append("ERROR: ").append(row.path("error").asText()).append(" | | | | | |\n");
                 continue;
             }
             JsonNode lat = row.path("cycle_latency");
-            JsonNode cpu = row.path("cpu_during_run");
+            JsonNode cpu = row.path("cpu_s_per_s_in_window");
             StringBuilder inst = new StringBuilder();
             for (Iterator<Map.Entry<String, JsonNode>> c = cpu.fields(); c.hasNext();) {
                 Map.Entry<String, JsonNode> ce = c.next();
-                if (ce.getKey().startsWith("rs-") && ce.getKey().endsWith("_cpu_s")) {
-                    inst.append(inst.length() == 0 ? "" : ", ").append(ce.getKey().replace("_cpu_s", "")).append(' ').append(ce.getValue().asText());
+                if (ce.getKey().startsWith("rs-")) {
+                    inst.append(inst.length() == 0 ? "" : ", ").append(ce.getKey()).append(' ').append(ce.getValue().asText());
                 }
             }
             b.append(fmt(row.path("cycles_per_s"))).append(" | ").append(fmt(lat.path("p50_ms"))).append(" | ").append(fmt(lat.path("p99_ms")))
-                    .append(" | ").append(row.path("unanswered").asText()).append(" | ").append(cpu.path("broker_cpu_s").asText()).append(" | ")
-                    .append(inst).append(" | ").append(String.format("%.1f", cpu.path("loadgen_cpu_s").asDouble())).append(" |\n");
+                    .append(" | ").append(row.path("unanswered").asText()).append(" | ").append(cpu.path("broker").asText()).append(" | ")
+                    .append(inst).append(" |\n");
         }
         b.append("\n").append(raw.path("note").asText()).append("\n\n");
     }
