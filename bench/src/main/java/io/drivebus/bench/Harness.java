@@ -575,22 +575,25 @@ public final class Harness {
     static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     static final int SCALE_DRIVES = 4;
     static final int SCALE_SLOT_SWEEP_LIBRARIES = 16;
+    /** Slots beyond the drives' own in the drive sweep, so that its first row is the slot sweep's first. */
+    static final int SCALE_DRIVE_SWEEP_EXTRA_SLOTS = 6;
     static final int SCALE_MAX_IN_FLIGHT = 256;
     /** Within this factor of the smallest setting's cost, the largest's counts as flat. */
     static final double FLAT_WITHIN = 2.0;
 
     /** One row of the scale table: what was swept and the library shape. */
-    record ScaleSetting(String sweep, int libraries, int slotsPerLibrary) {
+    record ScaleSetting(String sweep, int libraries, int drives, int slotsPerLibrary) {
+        /** The same for every setting of the drive sweep: only the library's size changes, not the work in flight. */
         int inFlight() {
             return Math.min(libraries * SCALE_DRIVES, SCALE_MAX_IN_FLIGHT);
         }
 
         int extraSlots() {
-            return slotsPerLibrary - SCALE_DRIVES;
+            return slotsPerLibrary - drives;
         }
 
         String prefix() {
-            return "sc" + sweep.charAt(0) + libraries + "x" + slotsPerLibrary;
+            return "sc" + sweep.charAt(0) + libraries + "x" + drives + "x" + slotsPerLibrary;
         }
     }
 
@@ -598,17 +601,21 @@ public final class Harness {
         List<ScaleSetting> s = new ArrayList<>();
         // libraries of 10 slots, the slot sweep's smallest, so both sweeps start from the same library
         for (int l : List.of(1, 10, 100, 1000)) {
-            s.add(new ScaleSetting("libraries", l, 10));
+            s.add(new ScaleSetting("libraries", l, SCALE_DRIVES, 10));
         }
         for (int slots : List.of(10, 100, 1000, 10_000)) {
-            s.add(new ScaleSetting("slots", SCALE_SLOT_SWEEP_LIBRARIES, slots));
+            s.add(new ScaleSetting("slots", SCALE_SLOT_SWEEP_LIBRARIES, SCALE_DRIVES, slots));
+        }
+        // not in issue 7's list, but a large library has dozens of drives, each busy with a reservation
+        for (int drives : List.of(SCALE_DRIVES, 16, 64, 128)) {
+            s.add(new ScaleSetting("drives", SCALE_SLOT_SWEEP_LIBRARIES, drives, drives + SCALE_DRIVE_SWEEP_EXTRA_SLOTS));
         }
         return s;
     }
 
     /** Bytes of one library's status envelope as the load generator publishes it. */
     static int statusBytes(ScaleSetting st) {
-        SyntheticLibraries libs = new SyntheticLibraries(null, st.prefix(), 1, SCALE_DRIVES, null, st.extraSlots(), 30);
+        SyntheticLibraries libs = new SyntheticLibraries(null, st.prefix(), 1, st.drives(), null, st.extraSlots(), 30);
         return MessageCodec.get().encode(io.drivebus.schemas.Envelope.of("bench/synthetic-agent", null,
                 libs.status(libs.libraries.get(0), System.currentTimeMillis()))).length;
     }
@@ -649,7 +656,7 @@ public final class Harness {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("sweep", st.sweep());
             row.put("libraries", st.libraries());
-            row.put("drives_per_library", SCALE_DRIVES);
+            row.put("drives_per_library", st.drives());
             row.put("slots_per_library", st.slotsPerLibrary());
             row.put("in_flight", st.inFlight());
             int bytes = statusBytes(st);
@@ -691,7 +698,7 @@ public final class Harness {
         // passes when no cost grows past 2×: a cost that falls with scale (the service's fixed per-second work spread
         // over more cycles) is no scale penalty, though its verdict says "falls", not "flat"
         boolean noGrowth = true;
-        for (String sweep : List.of("libraries", "slots")) {
+        for (String sweep : List.of("libraries", "slots", "drives")) {
             List<Map<String, Object>> of = rows.stream().filter(r -> sweep.equals(r.get("sweep"))).toList();
             // not above idle: in its small settings it is a difference of two near-equal figures counted in 10 ms ticks
             for (String measure : List.of("service_cpu_us_per_cycle", "processor_cost_us_per_request")) {
@@ -715,12 +722,15 @@ public final class Harness {
                 + "so each transaction commits fewer of them and the per-cycle cost of the commit is higher; more generally the "
                 + "instance's fixed work per second (polling every 5 ms, committing every 100 ms, the tick) is spread over however many "
                 + "cycles the machine lets through, so on a busy machine this cost falls as throughput rises. ProcessorCost is the "
-                + "service's topology without a broker (TopologyTestDriver, in-memory stores), the thread's own CPU time per request.");
+                + "service's topology without a broker (TopologyTestDriver, in-memory stores), the thread's own CPU time per request; it "
+                + "reserves every drive of every library before releasing them, so in the drive sweep a library holds up to 128 "
+                + "reservations there, against the service runs' 64 in flight over all the libraries' drives.");
         Map<String, Object> s = scenario("scale", "cost per reservation (CPU µs per reserve+release cycle) with 1 → 1,000 libraries "
                 + "(" + SCALE_DRIVES + " drives each, ≤ " + SCALE_MAX_IN_FLIGHT + " in flight) and 10 → 10,000 slots per library ("
-                + SCALE_SLOT_SWEEP_LIBRARIES + " libraries), one instance; and broker-free (ProcessorCost)",
+                + SCALE_SLOT_SWEEP_LIBRARIES + " libraries), and " + SCALE_DRIVES + " → 128 drives per library (" + SCALE_SLOT_SWEEP_LIBRARIES
+                + " libraries), one instance; and broker-free (ProcessorCost)",
                 "flat: the largest setting's CPU per cycle within " + (int) FLAT_WITHIN + "× of the smallest's (pass: at most "
-                        + (int) FLAT_WITHIN + "× in both sweeps, through the service and in ProcessorCost)", null, Double.NaN, "", noGrowth);
+                        + (int) FLAT_WITHIN + "× in every sweep, through the service and in ProcessorCost)", null, Double.NaN, "", noGrowth);
         s.put("raw", raw);
     }
 
@@ -828,7 +838,7 @@ public final class Harness {
         long[] wall = new long[2];
         Map<String, Object> r = loadgen("scale-" + st.prefix(), "closed", List.of("--concurrency", String.valueOf(st.inFlight()),
                 "--duration-s", String.valueOf(seconds), "--warmup-s", String.valueOf(warmup), "--libraries", String.valueOf(st.libraries()),
-                "--drives", String.valueOf(SCALE_DRIVES), "--extra-slots", String.valueOf(st.extraSlots()), "--status-every-s", "30",
+                "--drives", String.valueOf(st.drives()), "--extra-slots", String.valueOf(st.extraSlots()), "--status-every-s", "30",
                 "--rotate-seats", "--prefix", st.prefix()), line -> {
                     if (line.equals("measure begin")) {
                         cpu[0] = Proc.cpuSeconds(rs.pid());
@@ -887,10 +897,10 @@ public final class Harness {
      */
     private List<Double> processorCost(ScaleSetting st) throws Exception {
         // fewer than its own default (20,000 × 7): each request is also encoded and its answers decoded, outside the
-        // clock but not outside the wall time, and there are eight settings
+        // clock but not outside the wall time, and there are twelve settings
         String cycles = quick ? "4000" : "10000";
         String rounds = quick ? "3" : "5";
-        List<String> params = List.of(String.valueOf(st.libraries()), String.valueOf(SCALE_DRIVES), String.valueOf(st.extraSlots()), cycles, rounds);
+        List<String> params = List.of(String.valueOf(st.libraries()), String.valueOf(st.drives()), String.valueOf(st.extraSlots()), cycles, rounds);
         Path rsTarget = root.resolve("reservation-service/target");
         Path cls = rsTarget.resolve("test-classes/io/drivebus/reservation/streams/ProcessorCost.class");
         Path cp = rsTarget.resolve("test.classpath");

@@ -313,14 +313,15 @@ final class Report {
             b.append(" The idle instance used ").append(raw.path("service_idle_cpu_s_per_s").asText())
                     .append(" CPU s per s; *above idle* takes that out of each window (an approximation).");
         }
-        b.append("\n\n| sweep | libraries | slots per library | in flight | status bytes | cycles/s | service CPU µs per cycle | above idle ")
+        b.append("\n\n| sweep | libraries | drives per library | slots per library | in flight | status bytes | cycles/s | service CPU µs per cycle | above idle ")
                 .append("| broker CPU µs per cycle | ProcessorCost µs per request | cycle p50 | cycle p99 |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode row : raw.path("rows")) {
             JsonNode lat = row.path("cycle_latency");
             String problem = row.has("skipped") ? "skipped: " + row.path("skipped").asText()
                     : row.has("error") ? "ERROR: " + row.path("error").asText() : null;
             b.append("| ").append(row.path("sweep").asText()).append(" | ").append(String.format("%,d", row.path("libraries").asLong())).append(" | ")
+                    .append(row.path("drives_per_library").asText()).append(" | ")
                     .append(String.format("%,d", row.path("slots_per_library").asLong())).append(" | ").append(row.path("in_flight").asText()).append(" | ")
                     .append(String.format("%,d", row.path("status_bytes").asLong())).append(" | ");
             if (problem != null) {

@@ -82,7 +82,8 @@ class BenchPartsTest {
         assertEquals(5, s.slots().get(4).slot());
         assertEquals(SyntheticLibraries.label("scs-0", 100), s.slots().get(99).label());
         // a 10,000-slot status must pass the broker's default message.max.bytes, or the scenario would skip it
-        Harness.ScaleSetting largest = Harness.scaleSettings().get(Harness.scaleSettings().size() - 1);
+        Harness.ScaleSetting largest = Harness.scaleSettings().stream().max(java.util.Comparator.comparingInt(Harness.ScaleSetting::slotsPerLibrary))
+                .orElseThrow();
         assertEquals(10_000, largest.slotsPerLibrary());
         int bytes = Harness.statusBytes(largest);
         assertTrue(bytes > 500_000 && bytes < Harness.BROKER_DEFAULT_MAX_MESSAGE_BYTES, "status of " + bytes + " bytes");
@@ -101,13 +102,13 @@ class BenchPartsTest {
     void reportHasTheScaleTableAndItsVerdicts() {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", Map.of("nproc", "2"));
-        Map<String, Object> row = new LinkedHashMap<>(Map.of("sweep", "slots", "libraries", 16, "slots_per_library", 10000, "in_flight", 64,
+        Map<String, Object> row = new LinkedHashMap<>(Map.of("sweep", "slots", "libraries", 16, "drives_per_library", 4, "slots_per_library", 10000, "in_flight", 64,
                 "status_bytes", 708815, "cycles_per_s", 900.0, "service_cpu_us_per_cycle", 410.5, "broker_cpu_us_per_cycle", 300.0,
                 "processor_cost_us_per_request", 21.5));
         row.put("cycle_latency", Map.of("p50_ms", 60.0, "p99_ms", 120.0));
         row.put("service_cpu_above_idle_us_per_cycle", 250.0);
         Map<String, Object> raw = new LinkedHashMap<>();
-        raw.put("rows", List.of(row, Map.of("sweep", "libraries", "libraries", 1000, "slots_per_library", 10, "in_flight", 256,
+        raw.put("rows", List.of(row, Map.of("sweep", "libraries", "libraries", 1000, "drives_per_library", 4, "slots_per_library", 10, "in_flight", 256,
                 "status_bytes", 1500, "skipped", "too big")));
         raw.put("verdicts", Map.of("slots / service_cpu_us_per_cycle", Map.of("verdict", "flat", "smallest", 400.0, "largest", 410.5,
                 "ratio_largest_to_smallest", 1.03)));
@@ -115,10 +116,27 @@ class BenchPartsTest {
         sc.put("scale", Map.of("description", "cost per reservation", "goal", "flat", "pass", true, "raw", raw));
         report.put("scenarios", sc);
         String md = Report.markdown(new ObjectMapper().valueToTree(report));
-        assertTrue(md.contains("| slots | 16 | 10,000 | 64 | 708,815 | 900 | 411 | 250 | 300 | 21.50 | 60.00 | 120 |"), md);
-        assertTrue(md.contains("| libraries | 1,000 | 10 | 256 | 1,500 | skipped: too big |"), md);
+        assertTrue(md.contains("| slots | 16 | 4 | 10,000 | 64 | 708,815 | 900 | 411 | 250 | 300 | 21.50 | 60.00 | 120 |"), md);
+        assertTrue(md.contains("| libraries | 1,000 | 4 | 10 | 256 | 1,500 | skipped: too big |"), md);
         assertTrue(md.contains("slots / service CPU per cycle: **flat** (400 → 411 µs, ×1.03)"), md);
         assertTrue(!md.contains("* scale: cost per reservation"), md);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void reportHasThePartitionsAndInstancesTable() {
+        Map<String, Object> row = new LinkedHashMap<>(Map.of("partitions", 4, "instances", 2, "cycles_per_s", 1620.4, "unanswered", 0));
+        row.put("cycle_latency", Map.of("p50_ms", 274.2, "p99_ms", 684.0));
+        row.put("cpu_s_per_s_in_window", new LinkedHashMap<>(Map.of("broker", 0.61)));
+        ((Map<String, Object>) row.get("cpu_s_per_s_in_window")).put("rs-a", 0.5);
+        ((Map<String, Object>) row.get("cpu_s_per_s_in_window")).put("rs-b", 0.45);
+        Map<String, Object> raw = Map.of("rows", List.of(row, Map.of("partitions", 8, "instances", 1, "error", "boom")), "in_flight", 512,
+                "measured_s_per_setting", 20, "warmup_s_per_setting", 30, "note", "n");
+        String md = Report.markdown(new ObjectMapper().valueToTree(Map.of("machine", Map.of("nproc", "2"), "scenarios",
+                Map.of("scale-instances", Map.of("description", "d", "goal", "g", "pass", true, "raw", raw)))));
+        assertTrue(md.contains("| 4 | 2 | 1,620 | 274 | 684 | 0 | 0.61 | rs-a 0.5, rs-b 0.45 |"), md);
+        assertTrue(md.contains("| 8 | 1 | ERROR: boom |"), md);
+        assertTrue(md.contains("see [Scale: partitions and instances](#scale-partitions-and-instances)"), md);
     }
 
     @Test
