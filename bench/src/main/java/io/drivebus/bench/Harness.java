@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@code amanda} runs Amanda's changer (bench/amanda) in the same run as {@code latency} and {@code throughput},
  * which it therefore also runs, and reports the ratio; without Amanda installed it is recorded as skipped.
  *
- * <p>{@code scale} is the cost per reservation from 1 to 1,000 libraries and 10 to 10,000 slots per library: the
- * service's CPU per closed-loop cycle, and beside it the broker-free ProcessorCost of the same settings.
+ * <p>{@code scale} is the cost per reservation from 1 to 1,000 libraries, 10 to 10,000 slots and 4 to 128 drives per
+ * library: the service's CPU per closed-loop cycle, and beside it the broker-free ProcessorCost of the same settings.
  *
  * <p>Correctness under failure is not measured here: the chaos harness and the malformed-input corpus are in system-tests.
  */
@@ -606,7 +606,7 @@ public final class Harness {
         for (int slots : List.of(10, 100, 1000, 10_000)) {
             s.add(new ScaleSetting("slots", SCALE_SLOT_SWEEP_LIBRARIES, SCALE_DRIVES, slots));
         }
-        // not in issue 7's list, but a large library has dozens of drives, each busy with a reservation
+        // not in issue 7's list, but a large library has dozens of drives
         for (int drives : List.of(SCALE_DRIVES, 16, 64, 128)) {
             s.add(new ScaleSetting("drives", SCALE_SLOT_SWEEP_LIBRARIES, drives, drives + SCALE_DRIVE_SWEEP_EXTRA_SLOTS));
         }
