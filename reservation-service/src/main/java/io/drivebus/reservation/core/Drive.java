@@ -1,6 +1,8 @@
 package io.drivebus.reservation.core;
 
 import io.drivebus.schemas.device.DriveState;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What the single writer knows of one drive: the agent's last report (state, volume, source slot), and its own
@@ -70,6 +72,41 @@ public final class Drive {
 
     boolean holdsVolume() {
         return state == DriveState.loaded && (label != null || sourceSlot != null);
+    }
+
+    /**
+     * A copy of every field: what the state store last wrote, so that a later {@link #sameAs} tells whether the
+     * drive must be written again without serialising it.
+     */
+    public Drive copy() {
+        Drive c = new Drive(id);
+        c.devicePath = devicePath;
+        c.mediaType = mediaType;
+        c.state = state;
+        c.label = label;
+        c.barcode = barcode;
+        c.sourceSlot = sourceSlot;
+        c.error = error;
+        c.token = token;
+        c.agentToken = agentToken;
+        c.holders.addAll(holders);
+        c.autoselect = autoselect;
+        c.maxConcurrentJobs = maxConcurrentJobs;
+        c.pool = pool;
+        c.appendable = appendable;
+        c.pendingCommandId = pendingCommandId;
+        c.pendingToken = pendingToken;
+        return c;
+    }
+
+    /** Every field equal, the holders in the same order (the first is the one a drive reports as its holder). */
+    public boolean sameAs(Drive o) {
+        return Objects.equals(id, o.id) && Objects.equals(devicePath, o.devicePath) && Objects.equals(mediaType, o.mediaType)
+                && state == o.state && Objects.equals(label, o.label) && Objects.equals(barcode, o.barcode)
+                && Objects.equals(sourceSlot, o.sourceSlot) && Objects.equals(error, o.error) && token == o.token
+                && agentToken == o.agentToken && Arrays.equals(holders.toArray(), o.holders.toArray()) && autoselect == o.autoselect
+                && maxConcurrentJobs == o.maxConcurrentJobs && Objects.equals(pool, o.pool) && Objects.equals(appendable, o.appendable)
+                && Objects.equals(pendingCommandId, o.pendingCommandId) && pendingToken == o.pendingToken;
     }
 
     /** FencingToken: strictly above anything issued or seen, so tokens never go back, even after a rebuild. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * All reservation state of one library, the unit of order: only the reservation-service task owning the
@@ -100,6 +101,31 @@ public final class Library {
         slots.clear();
         for (Slot s : stored) {
             slots.put(s.number, s);
+        }
+    }
+
+    /**
+     * Fills in the drives and reservations the state store keeps one entry each: the library's own record names
+     * them only, in their order (which decides drive choice and expiry order, so it is kept, not re-derived).
+     * Read from an older whole record, they are there already.
+     *
+     * @throws IllegalStateException when the store lacks one the library names: deciding without it could grant a
+     *     held drive twice
+     */
+    public void restoreEntries(Function<String, Drive> drive, Function<String, Reservation> reservation) {
+        fill(drives, drive, "drive");
+        fill(reservations, reservation, "reservation");
+    }
+
+    private <T> void fill(Map<String, T> named, Function<String, T> stored, String what) {
+        for (Map.Entry<String, T> e : named.entrySet()) {
+            if (e.getValue() == null) {
+                T v = stored.apply(e.getKey());
+                if (v == null) {
+                    throw new IllegalStateException("library " + id + " names " + what + " " + e.getKey() + ", which the state store lacks");
+                }
+                e.setValue(v);
+            }
         }
     }
 

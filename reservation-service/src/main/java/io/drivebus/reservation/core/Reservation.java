@@ -3,6 +3,7 @@ package io.drivebus.reservation.core;
 import io.drivebus.schemas.Owner;
 import io.drivebus.schemas.reservation.AccessMode;
 import java.time.Instant;
+import java.util.Objects;
 
 /** A granted reservation: one owner's exclusive use of one drive with one volume, under one fencing token, on a lease. */
 public final class Reservation {
@@ -53,6 +54,33 @@ public final class Reservation {
 
     public String setId() {
         return setId;
+    }
+
+    /** A copy of every field: what the state store last wrote (see {@link Drive#copy}). */
+    public Reservation copy() {
+        Reservation c = new Reservation();
+        c.id = id;
+        c.owner = owner;
+        c.job = job;
+        c.drive = drive;
+        c.slot = slot;
+        c.label = label;
+        c.token = token;
+        c.leaseMs = leaseMs;
+        c.leaseExpiresAt = leaseExpiresAt;
+        c.ready = ready;
+        c.mode = mode;
+        c.pool = pool;
+        c.setId = setId;
+        return c;
+    }
+
+    /** Every field equal. */
+    public boolean sameAs(Reservation o) {
+        return Objects.equals(id, o.id) && Objects.equals(owner, o.owner) && Objects.equals(job, o.job) && Objects.equals(drive, o.drive)
+                && Objects.equals(slot, o.slot) && Objects.equals(label, o.label) && token == o.token && leaseMs == o.leaseMs
+                && Objects.equals(leaseExpiresAt, o.leaseExpiresAt) && ready == o.ready && mode == o.mode && Objects.equals(pool, o.pool)
+                && Objects.equals(setId, o.setId);
     }
 
     boolean isAppend() {

@@ -78,8 +78,9 @@ final class HangingTransactions implements AutoCloseable {
     static List<String> written(String applicationId) {
         List<String> t = new ArrayList<>(List.of(Topics.RESERVATION_EVENTS, Topics.RESERVATION_REQUESTS, "__consumer_offsets"));
         Topics.LIBRARY_KEYED.forEach(in -> t.add(Topics.dlq(in)));
-        for (String store : List.of(ReservationTopology.LIBRARIES_STORE, ReservationTopology.SLOTS_STORE,
-                ReservationTopology.SEEN_REQUESTS_STORE)) {
+        List<String> stores = new ArrayList<>(ReservationTopology.KEY_VALUE_STORES.keySet());
+        stores.add(ReservationTopology.SEEN_REQUESTS_STORE);
+        for (String store : stores.stream().sorted().toList()) {
             t.add(applicationId + "-" + store + "-changelog");
         }
         return t;

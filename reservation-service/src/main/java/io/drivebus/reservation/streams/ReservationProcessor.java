@@ -28,13 +28,10 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.UUID;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.jboss.logging.Logger;
@@ -58,8 +55,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private final Duration tickInterval;
     private final String source;
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, Library> libraries;
-    private KeyValueStore<String, List<io.drivebus.reservation.core.Slot>> slots;
+    private LibraryStates libraries;
     private WindowStore<String, Long> seenRequests;
 
     private final Security security;
@@ -71,12 +67,6 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     /** A tick not applied within this is published again (it may have been lost with an aborted transaction). */
     static final long TICK_RESEND_MS = 1000;
 
-    /**
-     * Decoded libraries of this task, so a record costs no state decoding: the store stays the truth (every change
-     * is still written through to it and its changelog) and this is emptied whenever Streams (re)initialises the
-     * task — after a rebalance or an aborted transaction the store is restored and read again.
-     */
-    private final LibraryCache cache = new LibraryCache(LIBRARY_CACHE_SIZE);
     /** Each library's next lease or wait deadline, so a tick touches only the libraries that have one due. */
     private final java.util.NavigableSet<Deadline> deadlines = new java.util.TreeSet<>();
     private final java.util.Map<String, Deadline> deadlineOf = new java.util.HashMap<>();
@@ -89,21 +79,6 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         public int compareTo(Deadline o) {
             int c = at.compareTo(o.at);
             return c != 0 ? c : library.compareTo(o.library);
-        }
-    }
-
-    /** Least recently used libraries leave first; a miss costs one store read. */
-    private static final class LibraryCache extends java.util.LinkedHashMap<String, Library> {
-        private final int max;
-
-        LibraryCache(int max) {
-            super(256, 0.75f, true);
-            this.max = max;
-        }
-
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Library> eldest) {
-            return size() > max;
         }
     }
 
@@ -124,8 +99,10 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.libraries = context.getStateStore(ReservationTopology.LIBRARIES_STORE);
-        this.slots = context.getStateStore(ReservationTopology.SLOTS_STORE);
+        // decoded libraries are cached per task: a new one after every (re)initialisation, which restores the stores
+        this.libraries = new LibraryStates(context.getStateStore(ReservationTopology.LIBRARIES_STORE),
+                context.getStateStore(ReservationTopology.SLOTS_STORE), context.getStateStore(ReservationTopology.DRIVES_STORE),
+                context.getStateStore(ReservationTopology.RESERVATIONS_STORE), LIBRARY_CACHE_SIZE);
         this.seenRequests = context.getStateStore(ReservationTopology.SEEN_REQUESTS_STORE);
         forgetCached();
         context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
@@ -156,7 +133,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         }
         Instant now = Instant.ofEpochMilli(record.timestamp());
         ids.begin(meta.topic(), meta.partition(), meta.offset(), record.timestamp());
-        Library lib = load(record.key());
+        Library lib = libraries.load(record.key());
         boolean known = lib != null;
         if (lib == null) {
             lib = new Library(record.key());
@@ -275,35 +252,18 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     }
 
     private void forgetCached() {
-        cache.clear();
+        if (libraries != null) {
+            libraries.clear();
+        }
         tickSent.clear();
         deadlines.clear();
         deadlineOf.clear();
         deadlinesLoaded = false;
     }
 
-    private Library load(String id) {
-        Library lib = cache.get(id);
-        if (lib == null) {
-            lib = libraries.get(id);
-            if (lib != null) {
-                List<io.drivebus.reservation.core.Slot> stored = slots.get(id);
-                if (stored != null) {
-                    lib.restoreSlots(stored);
-                }
-                cache.put(id, lib);
-            }
-        }
-        return lib;
-    }
-
     /** @param withSlots the slots changed (a status was applied): only then are they written */
     private void store(Library lib, boolean withSlots) {
-        libraries.put(lib.id(), lib);
-        if (withSlots) {
-            slots.put(lib.id(), List.copyOf(lib.slots()));
-        }
-        cache.put(lib.id(), lib);
+        libraries.store(lib, withSlots);
         indexDeadline(lib);
     }
 
@@ -328,15 +288,11 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         Instant now = Instant.ofEpochMilli(nowMs);
         if (!deadlinesLoaded) {
             // once per (re)initialisation: the deadlines of libraries this task has not touched yet
-            try (KeyValueIterator<String, Library> it = libraries.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, Library> kv = it.next();
-                    if (!deadlineOf.containsKey(kv.key)) {
-                        Library cached = cache.get(kv.key); // read but not yet written since: the same state
-                        indexDeadline(cached != null ? cached : kv.value);
-                    }
+            libraries.forEach(lib -> {
+                if (!deadlineOf.containsKey(lib.id())) {
+                    indexDeadline(lib);
                 }
-            }
+            });
             deadlinesLoaded = true;
         }
         for (Deadline d : deadlines.headSet(new Deadline(now, "\uffff"), true)) {

@@ -18,8 +18,15 @@ public final class ReservationTopology {
 
     public static final String LIBRARIES_STORE = "libraries";
     public static final String SEEN_REQUESTS_STORE = "seen-requests";
-    /** Each library's slots, apart from the rest of its state (see {@link LibrarySerde}). */
+    /** Each library's slots, apart from the rest of its state ({@link LibraryStates}). */
     public static final String SLOTS_STORE = "library-slots";
+    /** Each drive of each library, keyed {@code library/drive} ({@link LibraryStates}). */
+    public static final String DRIVES_STORE = "library-drives";
+    /** Each live reservation of each library, keyed {@code library/reservation} ({@link LibraryStates}). */
+    public static final String RESERVATIONS_STORE = "library-reservations";
+    /** Every key-value store of the processor, and its serde. */
+    static final java.util.Map<String, StateSerde<?>> KEY_VALUE_STORES = java.util.Map.of(LIBRARIES_STORE, StateSerde.LIBRARY,
+            SLOTS_STORE, StateSerde.SLOTS, DRIVES_STORE, StateSerde.DRIVE, RESERVATIONS_STORE, StateSerde.RESERVATION);
     /** How long a request id is remembered so a re-sent request is not granted twice. */
     public static final Duration SEEN_RETENTION = Duration.ofHours(1);
 
@@ -76,11 +83,9 @@ public final class ReservationTopology {
         t.addProcessor(PROCESSOR, () -> new ReservationProcessor(tickInterval, source, unloadOnExpiry, security, commandTopicExists,
                 requestsLog),
                 Topics.LIBRARY_KEYED.stream().map(in -> "source-" + in).toArray(String[]::new));
-        t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(LIBRARIES_STORE)
-                : Stores.inMemoryKeyValueStore(LIBRARIES_STORE), Serdes.String(), new LibrarySerde())
-                .withCachingDisabled(), PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(persistentStores ? Stores.persistentKeyValueStore(SLOTS_STORE)
-                : Stores.inMemoryKeyValueStore(SLOTS_STORE), Serdes.String(), new SlotsSerde()).withCachingDisabled(), PROCESSOR);
+        KEY_VALUE_STORES.forEach((name, serde) -> t.addStateStore(Stores.keyValueStoreBuilder(persistentStores
+                ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+                .withCachingDisabled(), PROCESSOR));
         t.addStateStore(Stores.windowStoreBuilder(
                 persistentStores ? Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false)
                         : Stores.inMemoryWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
