@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
  * scale, scale-instances, failover, failover-3s), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
- * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --merge} (keep the other
+ * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --scale-settings a,b} (only
+ * those rows of scale, by their prefixes: scl1x4x10 …), {@code --merge} (keep the other
  * scenarios of the last docs/benchmarks.json),
  * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
  *
@@ -652,7 +653,10 @@ public final class Harness {
         limits.put("broker_message_max_bytes", BROKER_DEFAULT_MAX_MESSAGE_BYTES + " (default; the bench's broker does not set it)");
         limits.put("producer_max_request_size", PRODUCER_DEFAULT_MAX_REQUEST_SIZE + " (default, the load generator's and the service's)");
         raw.put("message_limits", limits);
-        for (ScaleSetting st : scaleSettings()) {
+        // --scale-settings scl1x4x10,scd16x128x134: only those rows (their prefixes), to look into one
+        List<String> pick = args.all().containsKey("scale-settings") ? List.of(args.str("scale-settings", "").split(",")) : null;
+        List<ScaleSetting> settings = scaleSettings().stream().filter(st -> pick == null || pick.contains(st.prefix())).toList();
+        for (ScaleSetting st : settings) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("sweep", st.sweep());
             row.put("libraries", st.libraries());
@@ -678,7 +682,7 @@ public final class Harness {
         }
         // after the runs through the service, so it does not share the cores with them
         for (int i = 0; i < rows.size(); i++) {
-            ScaleSetting st = scaleSettings().get(i);
+            ScaleSetting st = settings.get(i);
             Map<String, Object> row = rows.get(i);
             if (row.containsKey("skipped")) {
                 continue;
