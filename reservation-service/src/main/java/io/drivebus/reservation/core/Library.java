@@ -3,12 +3,14 @@ package io.drivebus.reservation.core;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * All reservation state of one library, the unit of order: only the reservation-service task owning the
@@ -105,16 +107,34 @@ public final class Library {
     }
 
     /**
-     * Fills in the drives and reservations the state store keeps one entry each: the library's own record names
-     * them only, in their order (which decides drive choice and expiry order, so it is kept, not re-derived).
-     * Read from an older whole record, they are there already.
+     * Fills in what the state store keeps apart from the library's own record. Its drives the record names, in
+     * their order (which decides drive choice, so it is kept, not re-derived). Its reservations the record leaves
+     * out: {@code stored} gives them in any order and they are put back in grant order, which decides the order of a
+     * tick's expiries. A record of an older version names its reservations ({@code named} fetches each) or holds
+     * them whole; either way in grant order.
      *
-     * @throws IllegalStateException when the store lacks one the library names: deciding without it could grant a
-     *     held drive twice
+     * @throws IllegalStateException when the store lacks a drive the library names, or a reservation a drive names as
+     *     its holder: deciding without it could grant the drive twice
      */
-    public void restoreEntries(Function<String, Drive> drive, Function<String, Reservation> reservation) {
+    public void restoreEntries(Function<String, Drive> drive, Function<String, Reservation> named, Supplier<Collection<Reservation>> stored) {
         fill(drives, drive, "drive");
-        fill(reservations, reservation, "reservation");
+        if (reservations.isEmpty()) {
+            stored.get().stream().sorted(Comparator.comparingLong(r -> r.sequence)).forEach(r -> reservations.put(r.id, r));
+        } else {
+            fill(reservations, named, "reservation");
+            long sequence = 0;
+            for (Reservation r : reservations.values()) {
+                r.sequence = sequence++;
+            }
+        }
+        for (Drive d : drives.values()) {
+            for (String holder : d.holders) {
+                if (!reservations.containsKey(holder)) {
+                    throw new IllegalStateException("drive " + d.id + " of library " + id + " is held by reservation " + holder
+                            + ", which the state store lacks");
+                }
+            }
+        }
     }
 
     private <T> void fill(Map<String, T> named, Function<String, T> stored, String what) {
@@ -127,6 +147,15 @@ public final class Library {
                 e.setValue(v);
             }
         }
+    }
+
+    /** After every live reservation: so grant order and sequence order are one. */
+    long nextGrantSequence() {
+        long last = -1;
+        for (Reservation r : reservations.values()) {
+            last = Math.max(last, r.sequence);
+        }
+        return last + 1;
     }
 
     /** Amanda's num_slots: storage slots, not import/export ones. */

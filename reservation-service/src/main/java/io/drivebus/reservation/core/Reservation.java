@@ -24,6 +24,11 @@ public final class Reservation {
     String pool;
     /** For a member of a multi-device set: the set's id (its request id). */
     String setId;
+    /**
+     * Its place in the library's grant order, after every reservation live when it was granted: the order decides
+     * the order of a tick's expiries, and a library read back from the store puts its reservations in it.
+     */
+    long sequence;
 
     Reservation() {
     }
@@ -52,6 +57,10 @@ public final class Reservation {
         return token;
     }
 
+    public long sequence() {
+        return sequence;
+    }
+
     public String setId() {
         return setId;
     }
@@ -72,6 +81,7 @@ public final class Reservation {
         c.mode = mode;
         c.pool = pool;
         c.setId = setId;
+        c.sequence = sequence;
         return c;
     }
 
@@ -80,7 +90,7 @@ public final class Reservation {
         return Objects.equals(id, o.id) && Objects.equals(owner, o.owner) && Objects.equals(job, o.job) && Objects.equals(drive, o.drive)
                 && Objects.equals(slot, o.slot) && Objects.equals(label, o.label) && token == o.token && leaseMs == o.leaseMs
                 && Objects.equals(leaseExpiresAt, o.leaseExpiresAt) && ready == o.ready && mode == o.mode && Objects.equals(pool, o.pool)
-                && Objects.equals(setId, o.setId);
+                && Objects.equals(setId, o.setId) && sequence == o.sequence;
     }
 
     boolean isAppend() {

@@ -229,6 +229,7 @@ public final class ReservationCore {
         r.leaseMs = leaseMs;
         r.leaseExpiresAt = now.plusMillis(leaseMs);
         r.ready = !c.motion();
+        r.sequence = lib.nextGrantSequence();
         d.holders.add(r.id);
         lib.reservations.put(r.id, r);
         return r;

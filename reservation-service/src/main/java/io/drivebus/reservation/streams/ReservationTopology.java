@@ -3,6 +3,7 @@ package io.drivebus.reservation.streams;
 import io.drivebus.schemas.Topics;
 import java.time.Duration;
 import java.util.function.Predicate;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.RecordContext;
@@ -24,8 +25,8 @@ public final class ReservationTopology {
     public static final String DRIVES_STORE = "library-drives";
     /** Each live reservation of each library, keyed {@code library/reservation} ({@link LibraryStates}). */
     public static final String RESERVATIONS_STORE = "library-reservations";
-    /** Every key-value store of the processor, and its serde. */
-    static final java.util.Map<String, StateSerde<?>> KEY_VALUE_STORES = java.util.Map.of(LIBRARIES_STORE, StateSerde.LIBRARY,
+    /** Every key-value store of the processor, and its serde (a library's record is encoded by {@link LibraryStates}). */
+    static final java.util.Map<String, Serde<?>> KEY_VALUE_STORES = java.util.Map.of(LIBRARIES_STORE, Serdes.ByteArray(),
             SLOTS_STORE, StateSerde.SLOTS, DRIVES_STORE, StateSerde.DRIVE, RESERVATIONS_STORE, StateSerde.RESERVATION);
     /** How long a request id is remembered so a re-sent request is not granted twice. */
     public static final Duration SEEN_RETENTION = Duration.ofHours(1);

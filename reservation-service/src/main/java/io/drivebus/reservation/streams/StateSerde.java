@@ -35,8 +35,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A part of a library's state in the local stores and their changelogs: JSON of the core's plain fields. A library
  * is kept in parts so that a request rewrites only what it changed ({@link LibraryStates}): its own record names
- * its drives and reservations, in order, and leaves out its slots; each drive and reservation is an entry of its
- * own, and the slots one more. A library stored whole by an older version still reads.
+ * its drives, in order, and leaves out its reservations and slots; each drive and reservation is an entry of its
+ * own, and the slots one more. A library stored by an older version (whole, or naming its reservations) still reads.
  */
 final class StateSerde<T> implements Serde<T> {
 
@@ -60,7 +60,8 @@ final class StateSerde<T> implements Serde<T> {
         @JsonSerialize(using = IdsOnly.class)
         @JsonDeserialize(using = Drives.class)
         Object drives;
-        @JsonSerialize(using = IdsOnly.class)
+        /** Read (from an older record: whole, or naming them), never written: their keys and sequences say it all. */
+        @JsonProperty(access = JsonProperty.Access.WRITE_ONLY)
         @JsonDeserialize(using = Reservations.class)
         Object reservations;
     }

@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
@@ -51,7 +50,7 @@ import org.junit.jupiter.api.Test;
 class LibraryStatesTest {
     static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
     final MockProcessorContext<String, byte[]> context = new MockProcessorContext<>();
-    final KeyValueStore<String, Library> libraries = store(ReservationTopology.LIBRARIES_STORE, StateSerde.LIBRARY);
+    final KeyValueStore<String, byte[]> libraries = store(ReservationTopology.LIBRARIES_STORE, Serdes.ByteArray());
     final KeyValueStore<String, List<Slot>> slots = store(ReservationTopology.SLOTS_STORE, StateSerde.SLOTS);
     final KeyValueStore<String, Drive> drives = store(ReservationTopology.DRIVES_STORE, StateSerde.DRIVE);
     final KeyValueStore<String, Reservation> reservations = store(ReservationTopology.RESERVATIONS_STORE, StateSerde.RESERVATION);
@@ -65,14 +64,19 @@ class LibraryStatesTest {
         core.onStatus(lib, Fixtures.status("lib1", 1, 20, List.of(Fixtures.empty("d9"), Fixtures.empty("d2"), Fixtures.empty("d5"),
                 Fixtures.empty("d0"), Fixtures.empty("d7"), Fixtures.empty("d3"))), T0);
         live.store(lib, true);
+        // reservation ids granted in an order their keys do not sort in: the order decides expiry order
         for (int slot = 3; slot <= 6; slot++) {
-            core.onRequest(lib, "r" + slot, ReserveRequest.bySlot("lib1", slot % 2 == 0 ? ALICE : BOB, slot).withLeaseMs(60_000L + slot), T0);
+            core.onRequest(lib, "r" + (10 - slot), ReserveRequest.bySlot("lib1", slot % 2 == 0 ? ALICE : BOB, slot).withLeaseMs(60_000L + slot), T0);
             live.store(lib, false);
         }
-        core.onRequest(lib, "rel", new ReleaseRequest("lib1", "r4", ALICE, false), T0.plusSeconds(1));
+        core.onRequest(lib, "rel", new ReleaseRequest("lib1", "r6", ALICE, false), T0.plusSeconds(1));
         live.store(lib, false);
-        assertNull(reservations.get(LibraryStates.entryKey("lib1", "r4")), "a released reservation's entry is deleted");
-        assertEquals(List.of("r3", "r5", "r6"), lib.reservations().stream().map(Reservation::id).toList());
+        assertNull(reservations.get(LibraryStates.entryKey("lib1", "r6")), "a released reservation's entry is deleted");
+        assertEquals(List.of("r7", "r5", "r4"), lib.reservations().stream().map(Reservation::id).toList());
+        // granted after a release, a reservation still comes after every live one
+        core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", BOB, 8).withLeaseMs(60_000L), T0.plusSeconds(1));
+        live.store(lib, false);
+        assertEquals(List.of("r7", "r5", "r4", "r1"), lib.reservations().stream().map(Reservation::id).toList());
 
         Library restored = states().load("lib1");
         assertEquals(ids(lib), ids(restored));
@@ -92,71 +96,102 @@ class LibraryStatesTest {
     private static List<String> decideMore(Library lib) {
         ReservationCore core = new ReservationCore(Fixtures.ids(), false);
         List<String> out = new ArrayList<>();
-        core.onRequest(lib, "r7", ReserveRequest.bySlot("lib1", ALICE, 7), T0.plusSeconds(2)).forEach(o -> out.add(o.toString()));
+        core.onRequest(lib, "n1", ReserveRequest.bySlot("lib1", ALICE, 7), T0.plusSeconds(2)).forEach(o -> out.add(o.toString()));
         core.onTick(lib, T0.plusSeconds(3600)).forEach(o -> out.add(o.toString()));
-        assertTrue(out.get(0).contains("ReservationGranted") && out.get(0).contains("drive=d7"), "the first free drive in order: " + out);
-        assertEquals(6, out.size(), "a grant, a load and four expiries: " + out);
+        assertTrue(out.get(0).contains("ReservationGranted") && out.get(0).contains("drive=d3"), "the first free drive in order: " + out);
+        assertEquals(7, out.size(), "a grant, a load and five expiries: " + out);
         return out;
     }
 
     @Test
-    void aStoreWithoutAnEntryTheLibraryNamesIsAnErrorNotAMissingReservation() {
-        LibraryStates live = states();
+    void aStoreWithoutAnEntryTheLibraryNeedsIsAnErrorNotAFreeDrive() {
         ReservationCore core = new ReservationCore(Fixtures.ids(), false);
         Library lib = new Library("lib1");
         core.onStatus(lib, Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d0"))), T0);
         core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 3), T0);
-        live.store(lib, true);
-        reservations.delete(LibraryStates.entryKey("lib1", "r1"));
+        states().store(lib, true);
+
+        // the reservation its drive is held by
+        Reservation r1 = reservations.delete(LibraryStates.entryKey("lib1", "r1"));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> states().load("lib1"));
-        assertTrue(e.getMessage().contains("r1"), e.getMessage());
+        assertTrue(e.getMessage().contains("held by reservation r1"), e.getMessage());
+        reservations.put(LibraryStates.entryKey("lib1", "r1"), r1);
+        assertNotNull(states().load("lib1"));
+
+        // a drive its record names
+        drives.delete(LibraryStates.entryKey("lib1", "d0"));
+        e = assertThrows(IllegalStateException.class, () -> states().load("lib1"));
+        assertTrue(e.getMessage().contains("names drive d0"), e.getMessage());
     }
 
     @Test
-    void aLibraryStoredWholeByAnOlderVersionReadsAndIsThenStoredInParts() {
+    void aLibraryStoredWholeByAnOlderVersionReadsAndIsThenStoredInParts() throws Exception {
         // a store whose records were written by an older version: the whole library, slots, drives and reservations in it
         ObjectMapper older = MessageCodec.newObjectMapper().setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
                 .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
-        Deserializer<Library> current = StateSerde.LIBRARY.deserializer();
-        KeyValueStore<String, Library> olderRecords = store("older", Serdes.serdeFrom((topic, lib) -> {
-            try {
-                return older.writeValueAsBytes(lib);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, current));
         ReservationCore core = new ReservationCore(Fixtures.ids(), false);
         Library lib = new Library("lib1");
         core.onStatus(lib, Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d1"), Fixtures.empty("d0"))), T0);
-        core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 3), T0);
-        olderRecords.put("lib1", lib);
+        core.onRequest(lib, "r2", ReserveRequest.bySlot("lib1", ALICE, 3), T0);
+        core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", BOB, 4), T0);
+        libraries.put("lib1", older.writeValueAsBytes(lib));
 
-        LibraryStates states = new LibraryStates(olderRecords, slots, drives, reservations, 16);
+        LibraryStates states = states();
         Library read = states.load("lib1");
         assertEquals(List.of("d1", "d0"), ids(read));
         assertEquals(10, read.slots().size());
-        assertTrue(lib.reservation("r1").orElseThrow().sameAs(read.reservation("r1").orElseThrow()));
+        assertEquals(List.of("r2", "r1"), read.reservations().stream().map(Reservation::id).toList());
+        for (Reservation r : lib.reservations()) {
+            assertTrue(r.sameAs(read.reservation(r.id()).orElseThrow()), r.id());
+        }
         states.store(read, true);
         assertNotNull(drives.get(LibraryStates.entryKey("lib1", "d0")), "the next write stores the entries apart");
         assertNotNull(reservations.get(LibraryStates.entryKey("lib1", "r1")));
         assertEquals(10, slots.get("lib1").size());
+        assertFalse(new String(libraries.get("lib1"), StandardCharsets.UTF_8).contains("\"reservations\""), "and the record without them");
+        assertEquals(List.of("r2", "r1"), states().load("lib1").reservations().stream().map(Reservation::id).toList());
     }
 
     @Test
-    void theLibrarysOwnRecordNamesItsDrivesAndReservationsAndLeavesOutItsSlots() {
+    void aLibraryWhoseRecordNamesItsReservationsReadsThemInThatOrder() {
+        // the record of the version before this one: drives and reservations by id, in order, their entries apart
+        ReservationCore core = new ReservationCore(Fixtures.ids(), false);
+        Library lib = new Library("lib1");
+        core.onStatus(lib, Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d1"), Fixtures.empty("d0"))), T0);
+        core.onRequest(lib, "r2", ReserveRequest.bySlot("lib1", ALICE, 3), T0);
+        core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", BOB, 4), T0);
+        LibraryStates states = states();
+        states.store(lib, true);
+        String record = new String(libraries.get("lib1"), StandardCharsets.UTF_8);
+        libraries.put("lib1", record.replace("\"drives\":", "\"reservations\":[\"r2\",\"r1\"],\"drives\":").getBytes(StandardCharsets.UTF_8));
+        for (String id : List.of("r2", "r1")) { // their entries, written before they had a sequence
+            String key = LibraryStates.entryKey("lib1", id);
+            String json = new String(StateSerde.RESERVATION.serializer().serialize("t", reservations.get(key)), StandardCharsets.UTF_8);
+            reservations.put(key, StateSerde.RESERVATION.deserializer().deserialize("t",
+                    json.replaceAll(",?\"sequence\":\\d+", "").getBytes(StandardCharsets.UTF_8)));
+        }
+
+        Library read = states().load("lib1");
+        assertEquals(List.of("r2", "r1"), read.reservations().stream().map(Reservation::id).toList());
+        assertEquals(List.of(0L, 1L), read.reservations().stream().map(Reservation::sequence).toList());
+    }
+
+    @Test
+    void theLibrarysOwnRecordNamesItsDrivesAndLeavesOutItsReservationsAndSlots() {
         ReservationCore core = new ReservationCore(Fixtures.ids(), false);
         Library lib = new Library("lib1");
         core.onStatus(lib, Fixtures.status("lib1", 1, 10, List.of(Fixtures.empty("d1"), Fixtures.empty("d0"))), T0);
         core.onRequest(lib, "r1", ReserveRequest.bySlot("lib1", ALICE, 3), T0);
         String json = new String(StateSerde.LIBRARY.serializer().serialize("t", lib), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"drives\":[\"d1\",\"d0\"]"), json);
-        assertTrue(json.contains("\"reservations\":[\"r1\"]"), json);
+        assertFalse(json.contains("\"reservations\""), json);
         assertFalse(json.contains("\"slots\""), json);
     }
 
     /**
      * Through the real topology: what each record writes to the changelogs. A library of 64 drives: the status writes
-     * every drive; a reserve, its load's result and the release each write the one drive and reservation they changed.
+     * every drive; a reserve, its load's result and the release each write the one drive and reservation they changed,
+     * and not the library's own record.
      */
     @Test
     void aRequestWritesOnlyTheDriveAndReservationItChanged() {
@@ -178,16 +213,17 @@ class LibraryStatesTest {
             Writes afterStatus = writes.get();
             assertEquals(64, afterStatus.drives().size());
             assertEquals(1, afterStatus.slots().size());
+            assertEquals(1, afterStatus.libraries().size());
+            assertTrue(new String(afterStatus.libraries().get(0).value(), StandardCharsets.UTF_8).length() < 2_000,
+                    "the library's own record names its drives, it does not hold them");
 
             requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 3))));
             ReservationGranted granted = (ReservationGranted) codec.decode(events.readValue()).payload();
             Writes afterReserve = writes.get();
-            assertEquals(1, afterReserve.libraries().size());
+            assertTrue(afterReserve.libraries().isEmpty(), "a grant leaves the library's own record as it was");
             assertEquals(List.of("lib1/" + granted.drive()), afterReserve.drives().stream().map(TestRecord::key).toList());
             assertEquals(List.of("lib1/" + granted.reservationId()), afterReserve.reservations().stream().map(TestRecord::key).toList());
             assertTrue(afterReserve.slots().isEmpty(), "slots are written with a status only");
-            assertTrue(new String(afterReserve.libraries().get(0).value(), StandardCharsets.UTF_8).length() < 2_000,
-                    "the library's own record names its drives, it does not hold them");
 
             var load = codec.decode(commands.readValue());
             var cmd = (io.drivebus.schemas.device.DeviceCommand) load.payload();
@@ -196,12 +232,14 @@ class LibraryStatesTest {
             Writes afterLoad = writes.get();
             assertEquals(1, afterLoad.drives().size());
             assertEquals(1, afterLoad.reservations().size(), "the reservation is now ready");
+            assertTrue(afterLoad.libraries().isEmpty());
 
             requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, new ReleaseRequest("lib1", granted.reservationId(), ALICE, false))));
             Writes afterRelease = writes.get();
             assertEquals(1, afterRelease.drives().size());
             assertEquals(1, afterRelease.reservations().size());
             assertNull(afterRelease.reservations().get(0).value(), "a released reservation's entry is deleted");
+            assertTrue(afterRelease.libraries().isEmpty());
         }
     }
 
