@@ -1,5 +1,7 @@
 package io.drivebus.reservation.streams;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +19,8 @@ import org.jboss.logging.Logger;
  * Runs the reservation topology for the life of the service. Every {@code kafka.*} property (the client settings
  * all services share, e.g. {@code kafka.security.protocol}) and then every {@code kafka-streams.*} property is
  * passed to Kafka Streams as is (e.g. {@code kafka-streams.commit.interval.ms}); see application.properties for the
- * latency and failover settings chosen and why.
+ * latency and failover settings chosen and why. Streams' own metrics (commit latency, records processed, lag of
+ * each task's inputs) are on {@code /q/metrics} as {@code kafka_stream_*}.
  */
 @ApplicationScoped
 public class ReservationStreams {
@@ -36,12 +39,15 @@ public class ReservationStreams {
     private CommandTopics commandTopics;
     private RequestsLog.Producer requestsLog;
     private final Duration hangingAfter;
+    private final MeterRegistry registry;
+    private KafkaStreamsMetrics metrics;
 
-    ReservationStreams(Config config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
+    ReservationStreams(Config config, MeterRegistry registry, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
             @ConfigProperty(name = "drivebus.reservation.tick-interval", defaultValue = "250ms") Duration tickInterval,
             @ConfigProperty(name = "drivebus.reservation.unload-on-expiry", defaultValue = "false") boolean unloadOnExpiry,
             @ConfigProperty(name = "drivebus.reservation.hanging-transaction-after", defaultValue = "30s") Duration hangingAfter) {
         this.hangingAfter = hangingAfter;
+        this.registry = registry;
         this.config = config;
         this.bootstrap = bootstrap;
         this.tickInterval = tickInterval;
@@ -84,6 +90,8 @@ public class ReservationStreams {
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        metrics = new KafkaStreamsMetrics(streams);
+        metrics.bindTo(registry);
         streams.start();
         LOG.infof("reservation topology started against %s", bootstrap);
         if (!hangingAfter.isZero()) {
@@ -115,6 +123,9 @@ public class ReservationStreams {
     void stop(@Observes ShutdownEvent ev) {
         if (hanging != null) {
             hanging.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         if (streams != null) {
             streams.close(Duration.ofSeconds(10));

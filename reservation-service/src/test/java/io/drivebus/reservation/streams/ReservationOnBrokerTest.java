@@ -1,7 +1,9 @@
 package io.drivebus.reservation.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.reservation.core.Fixtures;
 import io.drivebus.schemas.Envelope;
@@ -82,6 +84,12 @@ class ReservationOnBrokerTest {
             assertEquals(ErrorReason.volinuse, denied.error().reason());
             assertEquals(Fixtures.ALICE, denied.error().holder());
         }
+        // what a dashboard watches: Streams' own figures, next to the service's
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("kafka_stream_thread_commit_latency_max{"), "commit latency on /q/metrics");
+        double processed = metrics.lines().filter(l -> l.startsWith("kafka_stream_thread_process_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(processed >= 4, "records the stream thread processed: " + processed);
     }
 
     private Envelope<? extends Payload> answer(TopicReader events, String requestId) {
