@@ -1,8 +1,9 @@
 package io.drivebus.reservation.core;
 
 import io.drivebus.schemas.device.DriveState;
-import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the single writer knows of one drive: the agent's last report (state, volume, source slot), and its own
@@ -104,9 +105,26 @@ public final class Drive {
         return Objects.equals(id, o.id) && Objects.equals(devicePath, o.devicePath) && Objects.equals(mediaType, o.mediaType)
                 && state == o.state && Objects.equals(label, o.label) && Objects.equals(barcode, o.barcode)
                 && Objects.equals(sourceSlot, o.sourceSlot) && Objects.equals(error, o.error) && token == o.token
-                && agentToken == o.agentToken && Arrays.equals(holders.toArray(), o.holders.toArray()) && autoselect == o.autoselect
+                && agentToken == o.agentToken && sameOrder(holders, o.holders) && autoselect == o.autoselect
                 && maxConcurrentJobs == o.maxConcurrentJobs && Objects.equals(pool, o.pool) && Objects.equals(appendable, o.appendable)
                 && Objects.equals(pendingCommandId, o.pendingCommandId) && pendingToken == o.pendingToken;
+    }
+
+    /** Compared for every drive of a library on every write, so without copying either set. */
+    private static boolean sameOrder(Set<String> a, Set<String> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        if (a.isEmpty()) {
+            return true; // a free drive: most of them
+        }
+        Iterator<String> other = b.iterator();
+        for (String s : a) {
+            if (!s.equals(other.next())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** FencingToken: strictly above anything issued or seen, so tokens never go back, even after a rebuild. */
