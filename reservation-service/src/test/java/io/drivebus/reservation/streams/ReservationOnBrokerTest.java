@@ -1,7 +1,7 @@
 package io.drivebus.reservation.streams;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
