@@ -6,6 +6,7 @@ import io.drivebus.schemas.MessageCodec;
 import io.drivebus.stack.KafkaBroker;
 import io.drivebus.stack.Ports;
 import io.drivebus.stack.Postgres;
+import io.drivebus.stack.Processes;
 import io.drivebus.stack.ServiceProcess;
 import io.drivebus.stack.TopicSetup;
 import java.io.BufferedReader;
@@ -126,8 +127,14 @@ public final class Harness {
         broker = KafkaBroker.start(work.resolve("kafka"), 0);
         // the synthetic libraries' host has no agent to create its command topic
         TopicSetup.ensureTopics(broker.bootstrap(), partitions, Map.of(), SyntheticLibraries.HOST);
-        report.put("broker", Map.of("version", "4.3.1 (KRaft, one node, 127.0.0.1)", "heap", "-Xms256m -Xmx768m",
-                "notable", "group.min.session.timeout.ms 1000 (default 6000); transaction abort check every 500 ms (default 10000)"));
+        Map<String, Object> brokerSettings = new LinkedHashMap<>(Map.of("version", "4.3.1 (KRaft, one node, 127.0.0.1)", "heap", "-Xms256m -Xmx768m",
+                "notable", "group.min.session.timeout.ms 1000 (default 6000); transaction abort check every 500 ms (default 10000); "
+                        + "add.partitions.to.txn.retry.backoff.ms 1 (default 20)"));
+        String overrides = System.getenv("DRIVEBUS_BROKER_CONFIG");
+        if (overrides != null && !overrides.isBlank()) {
+            brokerSettings.put("overrides", overrides);
+        }
+        report.put("broker", brokerSettings);
 
         if (wants("footprint")) {
             guard("footprint", this::footprint);
@@ -287,10 +294,7 @@ public final class Harness {
         cmd.add("-Xmx768m");
         cmd.add("-XX:+UseParallelGC");
         // e.g. a profiler for one run, as ServiceProcess takes DRIVEBUS_SERVICE_JVM_OPTS
-        String extra = System.getenv("DRIVEBUS_LOADGEN_JVM_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        cmd.addAll(Processes.jvmOptions("DRIVEBUS_LOADGEN_JVM_OPTS"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(LoadGen.class.getName());
@@ -994,7 +998,7 @@ public final class Harness {
         int slots = 1000;
         Map<String, Object> r = loadgen("inventory-lookup", "lookup", List.of("--inventory", inv.baseUrl(), "--libraries",
                 String.valueOf(libraries), "--drives", String.valueOf(drives), "--slots", String.valueOf(slots), "--volume-requests",
-                quick ? "2000" : "20000", "--inventory-requests", quick ? "200" : "2000", "--warmup-s", quick ? "3" : "60", "--prefix", "inv"),
+                quick ? "2000" : "20000", "--inventory-requests", quick ? "2000" : "20000", "--warmup-s", quick ? "3" : "60", "--prefix", "inv"),
                 null);
         Map<?, ?> seeded = (Map<?, ?>) r.get("seeded");
         long volumes = (long) num(seeded.get("slots")); // every seeded slot's volume is in its slot or in a drive

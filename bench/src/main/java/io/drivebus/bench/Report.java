@@ -187,7 +187,9 @@ final class Report {
         }
         b.append("\nTopics: ").append(r.path("partitions").asText()).append(" partitions on every library-keyed topic. Broker: ")
                 .append(r.path("broker").path("version").asText()).append(", ").append(r.path("broker").path("heap").asText()).append("; ")
-                .append(r.path("broker").path("notable").asText()).append(".\n\n");
+                .append(r.path("broker").path("notable").asText())
+                .append(r.path("broker").has("overrides") ? "; this run's overrides (DRIVEBUS_BROKER_CONFIG): " + r.path("broker").path("overrides").asText() : "")
+                .append(".\n\n");
 
         StringBuilder missing = new StringBuilder();
         if (!sc.has("inventory-lag") && !sc.has("inventory-lookup-volume")) {

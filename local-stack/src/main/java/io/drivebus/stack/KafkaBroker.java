@@ -84,7 +84,11 @@ public final class KafkaBroker implements AutoCloseable {
                 run(format, dir.resolve("format.log"));
             }
             List<String> cmd = new ArrayList<>(Detach.prefix());
-            cmd.addAll(javaCommand("-Xms256m", "-Xmx768m", "kafka.Kafka", props.toString()));
+            List<String> opts = new ArrayList<>(List.of("-Xms256m", "-Xmx768m"));
+            // e.g. a profiler for one run: DRIVEBUS_BROKER_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/broker.jfr"
+            opts.addAll(Processes.jvmOptions("DRIVEBUS_BROKER_JVM_OPTS"));
+            opts.addAll(List.of("kafka.Kafka", props.toString()));
+            cmd.addAll(javaCommand(opts.toArray(String[]::new)));
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
             awaitPort(Duration.ofSeconds(60));
@@ -146,7 +150,22 @@ public final class KafkaBroker implements AutoCloseable {
         // A killed transactional producer's open transaction blocks read_committed readers until it is
         // aborted: check for timed-out transactions often so failover is fast.
         p.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500");
+        // A transaction's first write to a partition is verified with its coordinator, and until the coordinator has
+        // finished the previous commit it answers "concurrent transactions": the broker retries after this back-off,
+        // 20 ms by default, and a grant answered then waits for it (docs/design-notes.md).
+        p.setProperty("add.partitions.to.txn.retry.backoff.ms", "1");
         p.setProperty("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        // e.g. to measure a broker setting: DRIVEBUS_BROKER_CONFIG="num.io.threads=4,log.flush.interval.messages=1"
+        String overrides = System.getenv("DRIVEBUS_BROKER_CONFIG");
+        if (overrides != null && !overrides.isBlank()) {
+            for (String kv : overrides.split(",")) {
+                String[] pair = kv.split("=", 2);
+                if (pair.length != 2) {
+                    throw new IllegalArgumentException("DRIVEBUS_BROKER_CONFIG: '" + kv + "' is not name=value");
+                }
+                p.setProperty(pair[0].trim(), pair[1].trim());
+            }
+        }
         try (var out = Files.newBufferedWriter(file)) {
             p.store(out, "drivebus local broker");
         }

@@ -66,10 +66,7 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");
         // e.g. a profiler for one run: DRIVEBUS_SERVICE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/rs.jfr"
-        String extra = System.getenv("DRIVEBUS_SERVICE_JVM_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        cmd.addAll(Processes.jvmOptions("DRIVEBUS_SERVICE_JVM_OPTS"));
         cmd.add("-Dquarkus.http.port=" + httpPort);
         config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
