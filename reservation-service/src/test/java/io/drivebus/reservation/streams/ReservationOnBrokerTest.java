@@ -3,6 +3,7 @@ package io.drivebus.reservation.streams;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.reservation.core.Fixtures;
@@ -90,6 +91,12 @@ class ReservationOnBrokerTest {
         double processed = metrics.lines().filter(l -> l.startsWith("kafka_stream_thread_process_total{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         assertTrue(processed >= 4, "records the stream thread processed: " + processed);
+        // the service's stores opened with the one memory budget (BoundedRocksDbMemory), their memtables paid from it
+        BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.current();
+        assertNotNull(shared, "the stores were configured by BoundedRocksDbMemory");
+        assertEquals(BoundedRocksDbMemory.DEFAULT_MEMORY_BYTES, shared.bytes());
+        long usage = shared.cache().getUsage();
+        assertTrue(usage > 0 && usage <= shared.bytes(), "usage of the shared cache: " + usage);
     }
 
     private Envelope<? extends Payload> answer(TopicReader events, String requestId) {
