@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.streams.state.internals.BlockBasedTableConfigWithAccessibleCache;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 
@@ -38,9 +38,8 @@ class BoundedRocksDbMemoryTest {
     }
 
     @Test
-    void aRealStoresMemtablesArePaidFromTheSharedCache() throws Exception {
+    void aRealStoresMemtablesArePaidFromTheSharedCache(@TempDir Path dir) throws Exception {
         RocksDB.loadLibrary();
-        Path dir = Files.createTempDirectory("bounded-rocksdb");
         BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.shared(BoundedRocksDbMemory.DEFAULT_MEMORY_BYTES);
         try (Options o = storeOptions()) {
             new BoundedRocksDbMemory().setConfig("library-reservations", o, Map.of());
