@@ -69,6 +69,8 @@ public class ReservationStreams {
         }
         props.putAll(fromEnvironment(System.getenv()));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // a bad RocksDB budget fails the start, not each store as it opens
+        BoundedRocksDbMemory.bytes(props.get(BoundedRocksDbMemory.MEMORY_BYTES));
         String source = "reservation-service/" + props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 props.getProperty("client.id", "instance"));
         Security security = SecurityConfig.read(config);
