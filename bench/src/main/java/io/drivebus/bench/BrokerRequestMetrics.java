@@ -25,6 +25,10 @@ public final class BrokerRequestMetrics {
             "ResponseSendTimeMs"};
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !args[0].matches("\\d{1,5}")) {
+            System.err.println("usage: BrokerRequestMetrics JMX-PORT [Produce,EndTxn,…]");
+            System.exit(2);
+        }
         JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + args[0] + "/jmxrmi");
         String[] requests = args.length > 1 ? args[1].split(",") : REQUESTS;
         try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
