@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
- * scale, scale-instances, failover, failover-3s), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
+ * scale, scale-instances, failover, failover-3s, ceiling), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
  * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --scale-settings a,b} (only
  * those rows of scale, by their prefixes: scl1x4x10 …), {@code --merge} (keep the other
  * scenarios of the last docs/benchmarks.json),
@@ -46,6 +46,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>{@code scale} is the cost per reservation from 1 to 1,000 libraries, 10 to 10,000 slots and 4 to 128 drives per
  * library: the service's CPU per closed-loop cycle, and beside it the broker-free ProcessorCost of the same settings.
  *
+ * <p>{@code ceiling} runs the throughput scenario's closed loop against {@link EchoReservations} instead of the
+ * service: what this machine lets through when nothing is decided. It runs last, with the service stopped.
+ *
  * <p>Correctness under failure is not measured here: the chaos harness and the malformed-input corpus are in system-tests.
  */
 @SuppressWarnings("unchecked")
@@ -54,7 +57,7 @@ public final class Harness {
     static final String INVENTORY = "inventory-service";
     /** The scenarios that need a reservation-service instance (the others do without starting one). */
     static final List<String> RS_SCENARIOS = List.of("latency", "latency-curve", "throughput", "amanda", "contention", "sweep",
-            "scale", "scale-instances", "failover", "failover-3s");
+            "scale", "scale-instances", "failover", "failover-3s", "ceiling");
     /** Amanda's Perl modules are not on Perl's default @INC; its own tools add this directory. */
     static final String AMANDA_PERL = "/usr/lib/x86_64-linux-gnu/amanda/perl";
     static final String AMANDA_CONFIG = "drivebus-bench";
@@ -74,6 +77,8 @@ public final class Harness {
     /** PostgreSQL and the inventory-service of the inventory scenarios (the footprint starts its own). */
     private Postgres inventoryDb;
     private ServiceProcess inventory;
+    /** The ceiling scenario's echo application, while it runs. */
+    private Process echo;
 
     private Harness(Args args) {
         this.args = args;
@@ -160,7 +165,9 @@ public final class Harness {
             writeReports();
             return;
         }
-        ensureInstance("rs-a");
+        if (only == null || only.stream().anyMatch(s -> RS_SCENARIOS.contains(s) && !s.equals("ceiling"))) {
+            ensureInstance("rs-a");
+        }
         // Amanda side by side needs drivebus' latency and throughput of the same run
         boolean amanda = wants("amanda");
         if (wants("latency") || amanda) {
@@ -200,6 +207,10 @@ public final class Harness {
         }
         for (String name : List.copyOf(instances.keySet())) {
             recordFootprintAfterLoad(name, instances.get(name));
+        }
+        if (wants("ceiling")) {
+            // last: it stops the service, whose memory after the load was just recorded
+            guard("ceiling", this::ceiling);
         }
         ((Map<String, Object>) report.get("machine")).put("load_average_at_end", sh("cat /proc/loadavg"));
         writeReports();
@@ -276,6 +287,9 @@ public final class Harness {
             }
         }
         instances.clear();
+        if (echo != null) {
+            echo.destroyForcibly();
+        }
         stopInventory();
         if (broker != null) {
             broker.close();
@@ -349,6 +363,9 @@ public final class Harness {
                 m.put(n, Proc.cpuSeconds(p.pid()));
             }
         });
+        if (echo != null && echo.isAlive()) {
+            m.put("echo", Proc.cpuSeconds(echo.pid()));
+        }
         if (inventory != null && inventory.isAlive()) {
             m.put(INVENTORY, Proc.cpuSeconds(inventory.pid()));
             // the postmaster, its live backends, and the backends that already exited
@@ -393,14 +410,83 @@ public final class Harness {
 
     private void throughput(String name, int seconds, int concurrency, String prefix) throws Exception {
         int alive = instancesAlive();
-        Map<String, Object> r = loadgen(name, "closed", List.of("--concurrency", String.valueOf(concurrency), "--duration-s",
-                String.valueOf(seconds), "--warmup-s", quick ? "2" : String.valueOf(THROUGHPUT_WARMUP_S), "--libraries", "64", "--drives", "8", "--prefix",
-                prefix), null);
+        Map<String, Object> r = loadgen(name, "closed", throughputOptions(seconds, concurrency, prefix), null);
         double cps = num(r.get("cycles_per_s"));
         Map<String, Object> s = scenario(name, "reserve+release cycles, closed loop, " + concurrency + " in flight, " + alive
                 + " instance(s)", alive == 1 ? "≥ 16,000 cycles/s through one instance" : "scaling (report)", (Map<?, ?>) r.get("cycle_latency"),
                 cps, "cycles/s", cps >= 16000 * alive);
         s.put("raw", r);
+    }
+
+    /** The throughput scenario's closed loop: 64 libraries × 8 drives. */
+    private List<String> throughputOptions(int seconds, int concurrency, String prefix) {
+        return List.of("--concurrency", String.valueOf(concurrency), "--duration-s", String.valueOf(seconds), "--warmup-s",
+                quick ? "2" : String.valueOf(THROUGHPUT_WARMUP_S), "--libraries", "64", "--drives", "8", "--prefix", prefix);
+    }
+
+    /**
+     * The throughput scenario against {@link EchoReservations}, with and without its one store: the same load
+     * generator, broker, topics and Streams settings, and nothing decided. What it reaches is this machine's ceiling
+     * for the scenario, which the service's figure can be read against.
+     */
+    private void ceiling() throws Exception {
+        instances.values().forEach(ServiceProcess::close);
+        instances.clear();
+        instanceOverrides.clear();
+        for (boolean store : List.of(false, true)) {
+            String name = store ? "throughput-ceiling-store" : "throughput-ceiling";
+            echo = startEcho(name, store);
+            try {
+                Map<String, Object> r = loadgen(name, "closed", throughputOptions(quick ? 8 : 30, quick ? 128 : 512, store ? "ces" : "ce"), null);
+                Map<String, Object> s = scenario(name, "the throughput scenario (closed loop, 512 in flight) against an echo: a Kafka Streams "
+                        + "application with the service's Streams settings that answers every reserve granted + ready and every release "
+                        + "released, deciding nothing" + (store ? ", keeping each reservation in one RocksDB store with a changelog" : ", no state"),
+                        "reference: this machine's ceiling for the throughput scenario", (Map<?, ?>) r.get("cycle_latency"), num(r.get("cycles_per_s")),
+                        "cycles/s", true);
+                s.remove("pass");
+                s.put("raw", r);
+            } finally {
+                echo.destroy();
+                if (!echo.waitFor(15, TimeUnit.SECONDS)) {
+                    echo.destroyForcibly();
+                }
+                echo = null;
+            }
+        }
+    }
+
+    private Process startEcho(String name, boolean store) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // as ServiceProcess starts the service
+        cmd.add("-Xmx384m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(Processes.jvmOptions("DRIVEBUS_SERVICE_JVM_OPTS"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(EchoReservations.class.getName());
+        cmd.add("--bootstrap");
+        cmd.add(broker.bootstrap());
+        cmd.add("--state-dir");
+        cmd.add(work.resolve("streams-" + name).toString());
+        cmd.add("--service-properties");
+        cmd.add(root.resolve(RS).resolve("src/main/resources/application.properties").toString());
+        if (store) {
+            cmd.add("--store");
+        }
+        Path log = work.resolve("logs").resolve(name + ".log");
+        Files.createDirectories(log.getParent());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.readString(log).contains("echo running")) {
+            if (!p.isAlive() || System.nanoTime() > until) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the echo did not start: see " + log);
+            }
+            Thread.sleep(100);
+        }
+        log(name + ": echo running");
+        return p;
     }
 
     private void contention() throws Exception {
