@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -37,32 +38,42 @@ import org.apache.kafka.streams.state.Stores;
  * The throughput ceiling of this machine: a Kafka Streams application that answers the load generator's reserves and
  * releases on the real topics, with the reservation-service's own Streams settings (read from its
  * application.properties), but decides nothing. A reserve is answered granted + ready, a release released; no
- * schema check, no library, no queue. With {@code --store} it also keeps each live reservation in one RocksDB store
- * with a changelog (put on reserve, delete on release), the least state an exactly-once reservation service can
- * write per request. The closed loop run against it measures what the broker, the load generator and Streams' own
- * consume-produce-commit cost on these cores: no reservation-service can pass it here.
+ * schema check, no library, no queue. The closed loop run against it measures what the broker, the load generator
+ * and Streams' own consume-produce-commit cost on these cores: no reservation-service can pass it here. Its
+ * {@code --state}:
+ * <ul>
+ * <li>{@code none}: nothing stored;
+ * <li>{@code reservations}: each live reservation in one RocksDB store with a changelog (put on reserve, delete on
+ * release);
+ * <li>{@code answered-once}: that, and each request's id in a second store, looked up before it is answered: the
+ * least a service must keep to answer a request sent twice only once (DESIGN.md's invariant) and to know, after a
+ * failover, who holds what.
+ * </ul>
  *
  * <pre>
- * EchoReservations --bootstrap B --state-dir D --service-properties reservation-service/src/main/resources/application.properties [--store]
+ * EchoReservations --bootstrap B --state-dir D --service-properties reservation-service/src/main/resources/application.properties
+ *                  [--state none|reservations|answered-once]
  * </pre>
  * Prints {@code echo running} once its tasks are assigned.
  */
 public final class EchoReservations {
 
     static final String STORE = "echo-reservations";
+    static final String SEEN_STORE = "echo-seen-requests";
+    private static final byte[] SEEN = {1};
 
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv, 0);
-        boolean store = a.flag("store");
+        State state = State.of(a.str("state", "none"));
         Properties p = streamsSettings(Path.of(a.required("service-properties")));
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drivebus-bench-echo" + (store ? "-store" : "") + "-" + UUID.randomUUID());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "drivebus-bench-echo-" + state.name + "-" + UUID.randomUUID());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.required("bootstrap"));
         p.put(StreamsConfig.STATE_DIR_CONFIG, a.required("state-dir"));
         // only the requests of this run: the topic holds the earlier scenarios' too
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "latest");
 
         CountDownLatch stopped = new CountDownLatch(1);
-        KafkaStreams streams = new KafkaStreams(topology(store), p);
+        KafkaStreams streams = new KafkaStreams(topology(state), p);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
                 System.out.println("echo running");
@@ -77,13 +88,37 @@ public final class EchoReservations {
         System.exit(streams.state() == KafkaStreams.State.ERROR ? 1 : 0);
     }
 
-    static Topology topology(boolean store) {
+    /** What the echo stores. */
+    enum State {
+        NONE("none"), RESERVATIONS("reservations"), ANSWERED_ONCE("answered-once");
+
+        final String name;
+
+        State(String name) {
+            this.name = name;
+        }
+
+        static State of(String name) {
+            for (State s : values()) {
+                if (s.name.equals(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("--state: none, reservations or answered-once, not '" + name + "'");
+        }
+
+        List<String> stores() {
+            return this == NONE ? List.of() : this == RESERVATIONS ? List.of(STORE) : List.of(STORE, SEEN_STORE);
+        }
+    }
+
+    static Topology topology(State state) {
         StreamsBuilder b = new StreamsBuilder();
-        if (store) {
-            b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()));
+        for (String store : state.stores()) {
+            b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()));
         }
         b.stream(Topics.RESERVATION_REQUESTS, Consumed.with(Serdes.String(), Serdes.ByteArray()))
-                .process(() -> new Echo(store), store ? new String[] {STORE} : new String[0])
+                .process(() -> new Echo(state), state.stores().toArray(String[]::new))
                 .to(Topics.RESERVATION_EVENTS, Produced.with(Serdes.String(), Serdes.ByteArray()));
         return b.build();
     }
@@ -122,22 +157,26 @@ public final class EchoReservations {
     static final class Echo implements Processor<String, byte[], String, byte[]> {
         private static final String SOURCE = "bench/echo";
         private final ObjectMapper mapper = MessageCodec.get().mapper();
-        private final boolean keep;
+        private final State state;
         private final Map<String, Long> tokens = new HashMap<>();
         /** Live reservations by id: what a release names. In memory even with the store, which is only written. */
         private final Map<String, Held> live = new HashMap<>();
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
+        private KeyValueStore<String, byte[]> seen;
 
-        Echo(boolean keep) {
-            this.keep = keep;
+        Echo(State state) {
+            this.state = state;
         }
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
             this.context = context;
-            if (keep) {
+            if (state != State.NONE) {
                 store = context.getStateStore(STORE);
+            }
+            if (state == State.ANSWERED_ONCE) {
+                seen = context.getStateStore(SEEN_STORE);
             }
         }
 
@@ -155,6 +194,13 @@ public final class EchoReservations {
             String library = payload.path("library").asText();
             Owner owner = new Owner(payload.path("owner").path("key").asText(), payload.path("owner").path("site").asText());
             Instant now = Instant.ofEpochMilli(r.timestamp());
+            if (seen != null) {
+                String key = library + "/" + id;
+                if (seen.get(key) != null) {
+                    return; // answered before
+                }
+                seen.put(key, SEEN);
+            }
             if (type.equals("reserve")) {
                 int slot = payload.path("slot").asInt();
                 String drive = library + "-d" + slot;
@@ -162,7 +208,7 @@ public final class EchoReservations {
                 long token = tokens.merge(drive, 1L, Long::sum);
                 Instant lease = now.plusSeconds(600);
                 live.put(reservation, new Held(drive, token));
-                if (keep) {
+                if (store != null) {
                     store.put(library + "/" + reservation, r.value());
                 }
                 emit(r, library, id, new ReservationGranted(library, reservation, owner, null, drive, SyntheticLibraries.HOST, "/dev/nst" + slot, slot, null, token,
@@ -174,7 +220,7 @@ public final class EchoReservations {
                 if (held == null) {
                     return; // the load generator releases only what it was granted here
                 }
-                if (keep) {
+                if (store != null) {
                     store.delete(library + "/" + reservation);
                 }
                 emit(r, library, id, new ReservationReleased(library, reservation, owner, held.drive(), held.token()));

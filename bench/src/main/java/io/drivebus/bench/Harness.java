@@ -322,10 +322,19 @@ public final class Harness {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         long loadgenPid = p.pid();
+        // a closed loop's measured window, as the load generator marks it: every piece's CPU at its edges
+        List<Map<String, Double>> windowCpu = new ArrayList<>();
+        long[] windowNanos = new long[2];
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 System.out.println("  | " + line);
+                if (line.equals("measure begin") || line.equals("measure end")) {
+                    Map<String, Double> now = cpuOfPieces();
+                    now.put("loadgen", Proc.cpuSeconds(loadgenPid));
+                    windowCpu.add(now);
+                    windowNanos[windowCpu.size() == 1 ? 0 : 1] = System.nanoTime();
+                }
                 if (watcher != null) {
                     watcher.line(line);
                 }
@@ -348,7 +357,36 @@ public final class Harness {
         cpu.put("wall_s", Math.round(wall * 10) / 10.0);
         cpu.put("loadgen_pid", loadgenPid);
         res.put("cpu_during_run", cpu);
+        if (windowCpu.size() == 2 && num(res.get("cycles_in_window")) > 0) {
+            res.put("cpu_in_window", cpuPerCycle(windowCpu.get(0), windowCpu.get(1), (windowNanos[1] - windowNanos[0]) / 1e9,
+                    (long) num(res.get("cycles_in_window"))));
+        }
         return res;
+    }
+
+    /**
+     * Each piece's CPU over a closed loop's measured window, per cycle completed in it, and the cores all of them used:
+     * where a cycle's cost goes.
+     */
+    static Map<String, Object> cpuPerCycle(Map<String, Double> begin, Map<String, Double> end, double windowS, long cycles) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("window_s", Math.round(windowS * 100) / 100.0);
+        m.put("cycles", cycles);
+        Map<String, Object> perCycle = new LinkedHashMap<>();
+        double total = 0;
+        for (Map.Entry<String, Double> e : end.entrySet()) {
+            Double b = begin.get(e.getKey());
+            if (b == null || b < 0 || e.getValue() < 0) {
+                continue;
+            }
+            double s = e.getValue() - b;
+            total += s;
+            perCycle.put(e.getKey(), Math.round(s * 1e6 / cycles * 10) / 10.0);
+        }
+        perCycle.put("total", Math.round(total * 1e6 / cycles * 10) / 10.0);
+        m.put("cpu_us_per_cycle", perCycle);
+        m.put("cores_used", Math.round(total / windowS * 100) / 100.0);
+        return m;
     }
 
     private interface LineWatcher {
@@ -433,14 +471,19 @@ public final class Harness {
         instances.values().forEach(ServiceProcess::close);
         instances.clear();
         instanceOverrides.clear();
-        for (boolean store : List.of(false, true)) {
-            String name = store ? "throughput-ceiling-store" : "throughput-ceiling";
-            echo = startEcho(name, store);
+        for (EchoReservations.State state : EchoReservations.State.values()) {
+            String name = "throughput-ceiling-" + state.name;
+            echo = startEcho(name, state);
             try {
-                Map<String, Object> r = loadgen(name, "closed", throughputOptions(quick ? 8 : 30, quick ? 128 : 512, store ? "ces" : "ce"), null);
+                Map<String, Object> r = loadgen(name, "closed", throughputOptions(quick ? 8 : 30, quick ? 128 : 512, "ce" + state.ordinal()), null);
                 Map<String, Object> s = scenario(name, "the throughput scenario (closed loop, 512 in flight) against an echo: a Kafka Streams "
                         + "application with the service's Streams settings that answers every reserve granted + ready and every release "
-                        + "released, deciding nothing" + (store ? ", keeping each reservation in one RocksDB store with a changelog" : ", no state"),
+                        + "released, deciding nothing; " + switch (state) {
+                            case NONE -> "no state";
+                            case RESERVATIONS -> "each reservation kept in one RocksDB store with a changelog";
+                            case ANSWERED_ONCE -> "each reservation kept, and each request id in a second store, looked up first so that "
+                                    + "a request sent twice is answered once";
+                        },
                         "reference: this machine's ceiling for the throughput scenario", (Map<?, ?>) r.get("cycle_latency"), num(r.get("cycles_per_s")),
                         "cycles/s", true);
                 s.remove("pass");
@@ -455,7 +498,7 @@ public final class Harness {
         }
     }
 
-    private Process startEcho(String name, boolean store) throws Exception {
+    private Process startEcho(String name, EchoReservations.State state) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // as ServiceProcess starts the service
@@ -471,9 +514,8 @@ public final class Harness {
         cmd.add(work.resolve("streams-" + name).toString());
         cmd.add("--service-properties");
         cmd.add(root.resolve(RS).resolve("src/main/resources/application.properties").toString());
-        if (store) {
-            cmd.add("--store");
-        }
+        cmd.add("--state");
+        cmd.add(state.name);
         Path log = work.resolve("logs").resolve(name + ".log");
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -2,6 +2,7 @@ package io.drivebus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /** docs/benchmarks.md from the same figures as docs/benchmarks.json. */
@@ -114,6 +115,8 @@ final class Report {
             b.append("| scenario | wall s | broker | services (reservation-service instances, inventory-service, PostgreSQL) | load generator |\n|---|---:|---:|---|---:|\n");
             b.append(cpuRows).append('\n');
         }
+
+        b.append(cyclesCpu(sc));
 
         JsonNode lat = sc.path("latency").path("raw");
         if (!lat.isMissingNode()) {
@@ -444,5 +447,38 @@ final class Report {
     }
 
     private Report() {
+    }
+
+    /** The closed loops' measured windows: each process's CPU per cycle, so the service can be read against its ceiling. */
+    static String cyclesCpu(JsonNode sc) {
+        StringBuilder rows = new StringBuilder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = sc.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode w = e.getValue().path("raw").path("cpu_in_window");
+            if (w.isMissingNode()) {
+                continue;
+            }
+            JsonNode per = w.path("cpu_us_per_cycle");
+            StringBuilder service = new StringBuilder();
+            for (Iterator<Map.Entry<String, JsonNode>> c = per.fields(); c.hasNext();) {
+                Map.Entry<String, JsonNode> ce = c.next();
+                if (!List.of("broker", "loadgen", "total").contains(ce.getKey())) {
+                    service.append(service.length() == 0 ? "" : ", ").append(ce.getKey()).append(' ').append(fmt(ce.getValue()));
+                }
+            }
+            rows.append("| ").append(e.getKey()).append(" | ").append(fmt(e.getValue().path("throughput"))).append(" | ").append(service)
+                    .append(" | ").append(fmt(per.path("broker"))).append(" | ").append(fmt(per.path("loadgen"))).append(" | ")
+                    .append(fmt(per.path("total"))).append(" | ").append(w.path("cores_used").asText()).append(" |\n");
+        }
+        if (rows.length() == 0) {
+            return "";
+        }
+        return "## CPU per cycle in the closed loops\n\n"
+                + "Each process's CPU over the measured window, divided by the cycles completed in it (two cores: the last column "
+                + "is at most 2). The ceiling rows run the same loop against an echo that decides nothing (`EchoReservations`): "
+                + "what the broker, the load generator and Kafka Streams' own work cost here, and what a reservation-service "
+                + "would have to cost per cycle to reach their rate.\n\n"
+                + "| scenario | cycles/s | service (or echo) µs | broker µs | load generator µs | total µs | cores used |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|\n" + rows + "\n";
     }
 }

@@ -235,4 +235,21 @@ class BenchPartsTest {
         assertEquals("a,b", a.str("only", null));
         assertEquals(List.of("rate", "validate", "only"), List.copyOf(a.all().keySet()));
     }
+
+    @Test
+    void cpuPerCycleIsEachPiecesWindowCpuOverTheCyclesAndTheReportShowsIt() {
+        Map<String, Object> w = Harness.cpuPerCycle(Map.of("broker", 10.0, "echo", 20.0, "loadgen", 5.0),
+                Map.of("broker", 13.0, "echo", 24.5, "loadgen", 7.0), 10.0, 100_000);
+        Map<?, ?> per = (Map<?, ?>) w.get("cpu_us_per_cycle");
+        assertEquals(30.0, per.get("broker"));
+        assertEquals(45.0, per.get("echo"));
+        assertEquals(20.0, per.get("loadgen"));
+        assertEquals(95.0, per.get("total"));
+        assertEquals(0.95, w.get("cores_used"));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        report.put("scenarios", Map.of("throughput-ceiling", Map.of("description", "echo", "throughput", 10000.0, "raw", Map.of("cpu_in_window", w))));
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("| throughput-ceiling | 10,000 | echo 45.00 | 30.00 | 20.00 | 95.00 | 0.95 |"), md);
+    }
 }

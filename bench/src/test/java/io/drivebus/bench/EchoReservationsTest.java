@@ -37,12 +37,12 @@ class EchoReservationsTest {
     private final Owner owner = new Owner("job-1", "loadgen");
 
     @Test
-    void answersAReserveGrantedThenReadyAndAReleaseReleasedWithEventsTheSchemasAccept(@TempDir Path dir) {
+    void answersAReserveGrantedThenReadyAndAReleaseReleasedOnceWithEventsTheSchemasAccept(@TempDir Path dir) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "echo-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
-        try (TopologyTestDriver t = new TopologyTestDriver(EchoReservations.topology(true), p)) {
+        try (TopologyTestDriver t = new TopologyTestDriver(EchoReservations.topology(EchoReservations.State.ANSWERED_ONCE), p)) {
             TestInputTopic<String, byte[]> in = t.createInputTopic(Topics.RESERVATION_REQUESTS, new StringSerializer(), new ByteArraySerializer());
             TestOutputTopic<String, byte[]> out = t.createOutputTopic(Topics.RESERVATION_EVENTS, new StringDeserializer(), new ByteArrayDeserializer());
             KeyValueStore<String, byte[]> store = t.getKeyValueStore(EchoReservations.STORE);
@@ -67,6 +67,10 @@ class EchoReservationsTest {
             assertEquals(release.id(), released.correlationId());
             assertEquals(r.reservationId(), ((ReservationReleased) released.payload()).reservationId());
             assertNull(store.get("lib-1/" + r.reservationId()));
+            assertTrue(out.isEmpty());
+
+            // a request sent again is not answered again
+            in.pipeInput("lib-1", codec.encode(release));
             assertTrue(out.isEmpty());
 
             // the same slot again: a new reservation under the next token
