@@ -446,9 +446,6 @@ final class Report {
         return v >= 100 ? String.format("%,.0f", v) : String.format("%.2f", v);
     }
 
-    private Report() {
-    }
-
     /** The closed loops' measured windows: each process's CPU per cycle, so the service can be read against its ceiling. */
     static String cyclesCpu(JsonNode sc) {
         StringBuilder rows = new StringBuilder();
@@ -480,5 +477,8 @@ final class Report {
                 + "would have to cost per cycle to reach their rate.\n\n"
                 + "| scenario | cycles/s | service (or echo) µs | broker µs | load generator µs | total µs | cores used |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|\n" + rows + "\n";
+    }
+
+    private Report() {
     }
 }
