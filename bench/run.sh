@@ -9,7 +9,8 @@
 #                                throughput, amanda (also runs latency and throughput), contention, sweep, scale (cost per
 #                                reservation, 1 → 1,000 libraries and 10 → 10,000 slots, with bench/processor-cost.sh's
 #                                ProcessorCost beside it), scale-instances, failover, failover-3s, ceiling (the throughput
-#                                scenario against an echo that decides nothing: this machine's ceiling)
+#                                scenario against an echo that decides nothing: this machine's ceiling; with the latency
+#                                scenario against the echo: its floor), latency-floor (only that)
 #   bench/run.sh --skip-build    use what is built
 #   bench/run.sh --docs DIR --work DIR   write the reports to DIR instead of docs/; scratch files (default bench/target/bench-run)
 # `amanda` needs Amanda (apt-get install amanda-server amanda-common libencode-locale-perl) and root: it writes

@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Options: {@code --quick} (short runs, for a smoke test of the harness itself), {@code --only a,b} (scenario
  * names: footprint, inventory-lookup, inventory-lag, latency, latency-curve, throughput, amanda, contention, sweep,
- * scale, scale-instances, failover, failover-3s, ceiling), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
- * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --scale-settings a,b} (only
+ * scale, scale-instances, failover, failover-3s, ceiling, latency-floor), {@code --work DIR}, {@code --docs DIR}, {@code --partitions N},
+ * {@code --failover-rounds N}, {@code --sweep-rate N} (the sweep's open-loop rate), {@code --status-every-s N} (how often
+ * the latency scenarios' synthetic libraries publish their status; 2), {@code --scale-settings a,b} (only
  * those rows of scale, by their prefixes: scl1x4x10 …), {@code --merge} (keep the other
  * scenarios of the last docs/benchmarks.json),
  * {@code --report-only} (rewrite benchmarks.md from benchmarks.json).
@@ -57,7 +58,7 @@ public final class Harness {
     static final String INVENTORY = "inventory-service";
     /** The scenarios that need a reservation-service instance (the others do without starting one). */
     static final List<String> RS_SCENARIOS = List.of("latency", "latency-curve", "throughput", "amanda", "contention", "sweep",
-            "scale", "scale-instances", "failover", "failover-3s", "ceiling");
+            "scale", "scale-instances", "failover", "failover-3s", "ceiling", "latency-floor");
     /** Amanda's Perl modules are not on Perl's default @INC; its own tools add this directory. */
     static final String AMANDA_PERL = "/usr/lib/x86_64-linux-gnu/amanda/perl";
     static final String AMANDA_CONFIG = "drivebus-bench";
@@ -165,7 +166,7 @@ public final class Harness {
             writeReports();
             return;
         }
-        if (only == null || only.stream().anyMatch(s -> RS_SCENARIOS.contains(s) && !s.equals("ceiling"))) {
+        if (only == null || only.stream().anyMatch(s -> RS_SCENARIOS.contains(s) && !s.startsWith("ceiling") && !s.equals("latency-floor"))) {
             ensureInstance("rs-a");
         }
         // Amanda side by side needs drivebus' latency and throughput of the same run
@@ -208,9 +209,9 @@ public final class Harness {
         for (String name : List.copyOf(instances.keySet())) {
             recordFootprintAfterLoad(name, instances.get(name));
         }
-        if (wants("ceiling")) {
+        if (wants("ceiling") || wants("latency-floor")) {
             // last: it stops the service, whose memory after the load was just recorded
-            guard("ceiling", this::ceiling);
+            guard("ceiling", () -> ceiling(wants("ceiling")));
         }
         ((Map<String, Object>) report.get("machine")).put("load_average_at_end", sh("cat /proc/loadavg"));
         writeReports();
@@ -450,7 +451,8 @@ public final class Harness {
 
     private List<String> latencyOptions(String name, int seconds, int rate) {
         return List.of("--rate", String.valueOf(rate), "--duration-s", String.valueOf(seconds), "--warmup-s",
-                quick ? "2" : String.valueOf(LATENCY_WARMUP_S), "--libraries", "128", "--drives", "4", "--prefix", name.replaceAll("[^a-z0-9]", ""));
+                quick ? "2" : String.valueOf(LATENCY_WARMUP_S), "--libraries", "128", "--drives", "4", "--prefix", name.replaceAll("[^a-z0-9]", ""),
+                "--status-every-s", String.valueOf(args.integer("status-every-s", 2)));
     }
 
     private void throughput(String name, int seconds, int concurrency, String prefix) throws Exception {
@@ -475,11 +477,15 @@ public final class Harness {
      * settings, and nothing decided. What they reach is this machine's ceiling (and floor) for the scenarios, which the
      * service's figures can be read against.
      */
-    private void ceiling() throws Exception {
+    /** @param throughput false: only the latency floor ({@code --only latency-floor}) */
+    private void ceiling(boolean throughput) throws Exception {
         instances.values().forEach(ServiceProcess::close);
         instances.clear();
         instanceOverrides.clear();
         for (EchoReservations.State state : EchoReservations.State.values()) {
+            if (!throughput && state != EchoReservations.State.ANSWERED_ONCE) {
+                continue;
+            }
             String name = "throughput-ceiling-" + state.name;
             echo = startEcho(name, state);
             try {
@@ -493,6 +499,9 @@ public final class Harness {
                             num(l.get("throughput_per_s")), "grants/s", true);
                     ls.remove("pass");
                     ls.put("raw", l);
+                }
+                if (!throughput) {
+                    continue;
                 }
                 Map<String, Object> r = loadgen(name, "closed", throughputOptions(quick ? 8 : 30, quick ? 128 : 512, "ce" + state.ordinal()), null);
                 Map<String, Object> s = scenario(name, "the throughput scenario (closed loop, 512 in flight) against an echo: a Kafka Streams "
