@@ -49,6 +49,7 @@ import org.apache.kafka.streams.state.Stores;
  * least a service must keep to answer a request sent twice only once (DESIGN.md's invariant) and to know, after a
  * failover, who holds what.
  * </ul>
+ * Less than a service must keep at every level: the fencing tokens and the reservations' drives are in memory only.
  *
  * <pre>
  * EchoReservations --bootstrap B --state-dir D --service-properties reservation-service/src/main/resources/application.properties
@@ -211,8 +212,8 @@ public final class EchoReservations {
                 if (store != null) {
                     store.put(library + "/" + reservation, r.value());
                 }
-                emit(r, library, id, new ReservationGranted(library, reservation, owner, null, drive, SyntheticLibraries.HOST, "/dev/nst" + slot, slot, null, token,
-                        lease, false));
+                emit(r, library, id, new ReservationGranted(library, reservation, owner, null, drive, SyntheticLibraries.HOST,
+                        "/dev/nst" + slot, slot, null, token, lease, false));
                 emit(r, library, id, new ReservationReady(library, reservation, owner, drive, "/dev/nst" + slot, slot, null, null, token, lease));
             } else if (type.equals("release")) {
                 String reservation = payload.path("reservationId").asText();

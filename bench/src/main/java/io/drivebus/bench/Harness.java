@@ -476,8 +476,9 @@ public final class Harness {
      * scenario against the one that answers each request once: the same load generator, broker, topics and Streams
      * settings, and nothing decided. What they reach is this machine's ceiling (and floor) for the scenarios, which the
      * service's figures can be read against.
+     *
+     * @param throughput false: only the latency floor ({@code --only latency-floor})
      */
-    /** @param throughput false: only the latency floor ({@code --only latency-floor}) */
     private void ceiling(boolean throughput) throws Exception {
         instances.values().forEach(ServiceProcess::close);
         instances.clear();
