@@ -80,7 +80,7 @@ final class EventHistory {
      * the committed end is the log's end on every partition; after that, the history as it stands (a transaction
      * still open then is a fault the invariants should show).
      */
-    static Map<TopicPartition, Long> settledEnd(String bootstrap, List<TopicPartition> parts, KafkaConsumer<String, byte[]> committed) {
+    private static Map<TopicPartition, Long> settledEnd(String bootstrap, List<TopicPartition> parts, KafkaConsumer<String, byte[]> committed) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
