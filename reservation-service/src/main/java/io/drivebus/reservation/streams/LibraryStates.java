@@ -184,7 +184,8 @@ final class LibraryStates {
         for (Iterator<String> it = written.keySet().iterator(); it.hasNext();) {
             String id = it.next();
             if (gone.test(id)) {
-                store.delete(entryKey(library, id));
+                // put(null) is the store's delete without reading and decoding the old value for a return we drop
+                store.put(entryKey(library, id), null);
                 it.remove();
             }
         }
