@@ -236,7 +236,7 @@ final class InventoryLoad {
         Set<String> setup = ConcurrentHashMap.newKeySet();
         Histogram fromDue = Stats.histogram();
         Histogram fromSend = Stats.histogram();
-        Map<Integer, Histogram> perSecond = new ConcurrentHashMap<>();
+        Stats.EachSecond perSecond = new Stats.EachSecond();
         AtomicLong measureFromRef = new AtomicLong(Long.MAX_VALUE);
         AtomicLong lastSeen = new AtomicLong();
         AtomicLong lastChange = new AtomicLong();
@@ -249,8 +249,7 @@ final class InventoryLoad {
             if (w != null && w[2] == 1) {
                 Stats.recordNanos(fromDue, now - w[0]);
                 Stats.recordNanos(fromSend, now - w[1]);
-                int second = (int) ((w[0] - measureFromRef.get()) / 1_000_000_000L);
-                Stats.recordNanos(perSecond.computeIfAbsent(second, k -> Stats.histogram()), now - w[0]);
+                perSecond.record(w[0] - measureFromRef.get(), now - w[0]);
                 lastSeen.accumulateAndGet(now, Math::max);
             }
         })) {
@@ -312,8 +311,7 @@ final class InventoryLoad {
                     unseen++;
                     Stats.recordNanos(fromDue, cutoff - w[0]);
                     Stats.recordNanos(fromSend, cutoff - w[1]);
-                    int second = (int) ((w[0] - measureFrom) / 1_000_000_000L);
-                    Stats.recordNanos(perSecond.computeIfAbsent(second, k -> Stats.histogram()), cutoff - w[0]);
+                    perSecond.record(w[0] - measureFrom, cutoff - w[0]);
                 }
             }
             double took = Math.max(durationNs, lastSeen.get() - measureFrom) / 1e9;
@@ -339,12 +337,7 @@ final class InventoryLoad {
                     + "each library's full status every " + STATUS_INTERVAL_MS / 1000 + " s");
             result.put("lag_from_due", Stats.summary(fromDue));
             result.put("lag_from_send", Stats.summary(fromSend));
-            List<Double> p99s = new ArrayList<>();
-            for (int s = 0; s < (int) (durationNs / 1_000_000_000L); s++) {
-                Histogram h = perSecond.get(s);
-                p99s.add(h == null ? null : Stats.ms(h.getValueAtPercentile(99)));
-            }
-            result.put("lag_p99_ms_each_second", p99s);
+            result.put("lag_p99_ms_each_second", perSecond.p99s((int) (durationNs / 1_000_000_000L)));
         }
         // the service's own view (its projection-lag timer: records applied, from occurredAt to commit), to tell a slow
         // projection from a slow live stream

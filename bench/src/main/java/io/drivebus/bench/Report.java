@@ -122,6 +122,9 @@ final class Report {
         if (!lat.isMissingNode()) {
             b.append("## Grant latency detail\n\n");
             b.append("* corrected (from due time): ").append(pcts(lat.path("grant_latency_corrected"))).append('\n');
+            if (lat.has("grant_p99_ms_each_second")) {
+                b.append("  * p99 of each second (ms): ").append(lat.path("grant_p99_ms_each_second").toString()).append('\n');
+            }
             b.append("* uncorrected (from actual send): ").append(pcts(lat.path("grant_latency_uncorrected"))).append('\n');
             b.append("* release: ").append(pcts(lat.path("release_latency"))).append('\n');
             b.append("* ").append(lat.path("libraries").asText()).append(" libraries × ").append(lat.path("drives_per_library").asText())

@@ -252,4 +252,24 @@ class BenchPartsTest {
         String md = Report.markdown(new ObjectMapper().valueToTree(report));
         assertTrue(md.contains("| throughput-ceiling | 10,000 | echo 45.00 | 30.00 | 20.00 | 95.00 | 0.95 |"), md);
     }
+    @Test
+    void eachSecondHasItsOwnP99AndTheLatencyDetailShowsThem() {
+        Stats.EachSecond each = new Stats.EachSecond();
+        for (int i = 0; i < 100; i++) {
+            each.record(100_000_000L + i, 2_000_000); // 2 ms, in second 0
+            each.record(2_100_000_000L + i, i < 98 ? 3_000_000 : 90_000_000); // second 2: its two slowest 90 ms
+        }
+        List<Double> p99s = each.p99s(4);
+        assertEquals(2.0, p99s.get(0), 0.01);
+        assertNull(p99s.get(1));
+        assertEquals(90.0, p99s.get(2), 0.1);
+        assertNull(p99s.get(3));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", Map.of("nproc", "2"));
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("grant_p99_ms_each_second", p99s);
+        report.put("scenarios", Map.of("latency", Map.of("description", "grant latency", "raw", raw)));
+        String md = Report.markdown(new ObjectMapper().valueToTree(report));
+        assertTrue(md.contains("  * p99 of each second (ms): [2.0,null,90.047,null]"), md);
+    }
 }
