@@ -252,6 +252,7 @@ class BenchPartsTest {
         String md = Report.markdown(new ObjectMapper().valueToTree(report));
         assertTrue(md.contains("| throughput-ceiling | 10,000 | echo 45.00 | 30.00 | 20.00 | 95.00 | 0.95 |"), md);
     }
+
     @Test
     void eachSecondHasItsOwnP99AndTheLatencyDetailShowsThem() {
         Stats.EachSecond each = new Stats.EachSecond();
