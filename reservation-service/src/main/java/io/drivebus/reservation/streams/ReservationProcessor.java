@@ -32,8 +32,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,7 +54,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
     private final String source;
     private ProcessorContext<String, byte[]> context;
     private LibraryStates libraries;
-    private WindowStore<String, Long> seenRequests;
+    private SeenRequests seenRequests;
 
     private final Security security;
     /** Whether a host's command topic exists ({@link CommandTopics}). */
@@ -103,7 +101,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         this.libraries = new LibraryStates(context.getStateStore(ReservationTopology.LIBRARIES_STORE),
                 context.getStateStore(ReservationTopology.SLOTS_STORE), context.getStateStore(ReservationTopology.DRIVES_STORE),
                 context.getStateStore(ReservationTopology.RESERVATIONS_STORE), LIBRARY_CACHE_SIZE);
-        this.seenRequests = context.getStateStore(ReservationTopology.SEEN_REQUESTS_STORE);
+        this.seenRequests = new SeenRequests(context.getStateStore(ReservationTopology.SEEN_REQUESTS_STORE));
         forgetCached();
         context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
@@ -155,7 +153,7 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
         List<Output> outputs;
         if (payload instanceof ReservationRequest request) {
             // per library: a request forwarded to another library under the same id is new there
-            if (seenBefore(lib.id() + "/" + envelope.id(), now)) {
+            if (seenRequests.seenBefore(lib.id() + "/" + envelope.id(), now)) {
                 LOG.debugf("request %s seen before; not decided again", envelope.id());
                 return;
             }
@@ -342,17 +340,6 @@ final class ReservationProcessor implements Processor<String, byte[], String, by
             send(lib, List.of(new Output.Event(ids.get(), envelope.id(), new ReservationDenied(lib.id(), null, r.requester(),
                     DrivebusError.failed(ErrorReason.unauthorized, reason)))), envelope.traceparent(), Instant.ofEpochMilli(record.timestamp()));
         }
-        return false;
-    }
-
-    private boolean seenBefore(String requestId, Instant now) {
-        long from = now.minus(ReservationTopology.SEEN_RETENTION).toEpochMilli();
-        try (WindowStoreIterator<Long> it = seenRequests.fetch(requestId, from, Long.MAX_VALUE)) {
-            if (it.hasNext()) {
-                return true;
-            }
-        }
-        seenRequests.put(requestId, now.toEpochMilli(), now.toEpochMilli());
         return false;
     }
 

@@ -18,7 +18,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class ReservationTopology {
 
     public static final String LIBRARIES_STORE = "libraries";
-    public static final String SEEN_REQUESTS_STORE = "seen-requests";
+    /**
+     * The request ids already decided ({@link SeenRequests}). Renamed from {@code seen-requests} when ids came to be
+     * stored by half-hour: the old store's ids, at their own times, would not be found by the new lookups.
+     */
+    public static final String SEEN_REQUESTS_STORE = "seen-requests-sliced";
     /** Each library's slots, apart from the rest of its state ({@link LibraryStates}). */
     public static final String SLOTS_STORE = "library-slots";
     /** Each drive of each library, keyed {@code library/drive} ({@link LibraryStates}). */
@@ -28,8 +32,6 @@ public final class ReservationTopology {
     /** Every key-value store of the processor, and its serde (a library's record is encoded by {@link LibraryStates}). */
     static final java.util.Map<String, Serde<?>> KEY_VALUE_STORES = java.util.Map.of(LIBRARIES_STORE, Serdes.ByteArray(),
             SLOTS_STORE, StateSerde.SLOTS, DRIVES_STORE, StateSerde.DRIVE, RESERVATIONS_STORE, StateSerde.RESERVATION);
-    /** How long a request id is remembered so a re-sent request is not granted twice. */
-    public static final Duration SEEN_RETENTION = Duration.ofHours(1);
 
     static final String PROCESSOR = "reservation-processor";
     static final String EVENTS_SINK = "events";
@@ -88,8 +90,8 @@ public final class ReservationTopology {
                 ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
                 .withCachingDisabled(), PROCESSOR));
         t.addStateStore(Stores.windowStoreBuilder(
-                persistentStores ? Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false)
-                        : Stores.inMemoryWindowStore(SEEN_REQUESTS_STORE, SEEN_RETENTION, Duration.ofMillis(1), false),
+                persistentStores ? Stores.persistentWindowStore(SEEN_REQUESTS_STORE, SeenRequests.STORE_RETENTION, Duration.ofMillis(1), false)
+                        : Stores.inMemoryWindowStore(SEEN_REQUESTS_STORE, SeenRequests.STORE_RETENTION, Duration.ofMillis(1), false),
                 Serdes.String(), Serdes.Long()).withCachingDisabled(), PROCESSOR);
         t.addSink(EVENTS_SINK, Topics.RESERVATION_EVENTS, Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         // each host's commands on its own topic, so Kafka's ACLs let an agent read its host's commands only

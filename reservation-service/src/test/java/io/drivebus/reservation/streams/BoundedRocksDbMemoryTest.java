@@ -28,7 +28,7 @@ class BoundedRocksDbMemoryTest {
         BoundedRocksDbMemory setter = new BoundedRocksDbMemory();
         try (Options a = storeOptions(); Options b = storeOptions()) {
             setter.setConfig("library-drives", a, Map.of());
-            setter.setConfig("seen-requests.1700000000000", b, Map.of());
+            setter.setConfig("seen-requests-sliced.1700000000000", b, Map.of());
             BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.shared(BoundedRocksDbMemory.DEFAULT_MEMORY_BYTES);
             assertSame(shared.cache(), ((BlockBasedTableConfigWithAccessibleCache) a.tableFormatConfig()).blockCache());
             assertSame(shared.cache(), ((BlockBasedTableConfigWithAccessibleCache) b.tableFormatConfig()).blockCache());

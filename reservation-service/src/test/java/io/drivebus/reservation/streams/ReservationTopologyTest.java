@@ -96,6 +96,26 @@ class ReservationTopologyTest {
     }
 
     @Test
+    void aRequestSentAgainWithinTheHourIsDecidedOnceAndLongAfterAgain() {
+        // slot 99 does not exist: each decision of this request is a denial, whatever happened in between
+        byte[] req = codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", ALICE, 99)));
+        Instant first = T0.plus(SeenRequests.SLICE).minusSeconds(1); // the end of a half-hour: its id is kept at the start
+        requests.pipeInput("lib1", req, first);
+        assertInstanceOf(ReservationDenied.class, codec.decode(events.readValue()).payload());
+
+        Instant withinTheHour = first.plus(SeenRequests.REMEMBERED).minusMillis(1);
+        // another request first: the newest id stored is what ages the store's entries
+        requests.pipeInput("lib1", codec.encode(Envelope.of("cli", null, ReserveRequest.bySlot("lib1", BOB, 98))), withinTheHour);
+        assertInstanceOf(ReservationDenied.class, codec.decode(events.readValue()).payload());
+        requests.pipeInput("lib1", req, withinTheHour);
+        assertTrue(events.isEmpty(), "sent again within the hour: not decided again");
+
+        requests.pipeInput("lib1", req, first.plus(SeenRequests.STORE_RETENTION).plus(SeenRequests.SLICE));
+        assertInstanceOf(ReservationDenied.class, codec.decode(events.readValue()).payload(),
+                "the memory is bounded: long after, the id is forgotten and the request decided again");
+    }
+
+    @Test
     void badRecordsGoToTheDeadLetterTopicWithTheReasonAndProcessingGoesOn() {
         requests.pipeInput("lib1", "not json".getBytes(StandardCharsets.UTF_8));
         requests.pipeInput("lib1", codec.encode(Envelope.of("agent", null,
