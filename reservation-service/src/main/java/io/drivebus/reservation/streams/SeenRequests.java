@@ -12,8 +12,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * read at each slice start of the last hour (three RocksDB gets, which the Bloom filters mostly answer), not a range
  * scan of every segment, which must read every file: with an hour of ids in the store, 12.5 µs of CPU a check against
  * 60 ({@code bench/processor-cost.sh seen-requests}, docs/design-notes.md). The store keeps one slice longer than
- * {@link #REMEMBERED}: Kafka's window store hides an entry once the newest one stored is {@link #STORE_RETENTION}
- * younger, and the oldest slice still asked for must not be hidden yet.
+ * {@link #REMEMBERED}: Kafka's window store hides an entry once it is {@link #STORE_RETENTION} older than the newest
+ * one stored, and the oldest slice still asked for must not be hidden yet.
  */
 final class SeenRequests {
 
