@@ -41,8 +41,13 @@ import org.jboss.logging.Logger;
  * <p>Never a live transaction: a transaction is aborted only when this sweeper has seen it open at the same start
  * offset for {@code hangingAfter} of its own wall-clock time — far longer than any live one can stay open (the
  * transaction timeout, 2 s, plus the coordinator's abort check) — and the coordinator is not in that transaction
- * (its producer is not in one, or in a later one: a later epoch). Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it
- * the sweeper logs what to abort by hand.
+ * (its producer is not in one, or only in a later one, and is not writing markers: {@link #trackedByCoordinator}).
+ * Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it the sweeper logs what to
+ * abort by hand.
+ *
+ * <p>What it cannot know: whether the coordinator committed a transaction whose marker a partition lacks after the
+ * coordinator finished it. Kafka has no way to ask, nor to write a commit marker from outside; the abort then splits
+ * the transaction (docs/known-issues.md).
  */
 final class HangingTransactions implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HangingTransactions.class);
@@ -130,7 +135,7 @@ final class HangingTransactions implements AutoCloseable {
         long now = clock.getAsLong();
         Set<String> open = new HashSet<>();
         List<AbortTransactionSpec> due = new ArrayList<>();
-        Map<Long, Short> inTransaction = null;
+        Map<Long, CoordinatorView> inTransaction = null;
         for (var e : states.entrySet()) {
             for (ProducerState ps : e.getValue().activeProducers()) {
                 if (ps.currentTransactionStartOffset().isEmpty() || !producers.test(ps.producerId())) {
@@ -206,37 +211,51 @@ final class HangingTransactions implements AutoCloseable {
         return existing;
     }
 
-    /**
-     * Whether the coordinator is in the transaction a partition shows open: same producer and same epoch. Kafka 4's
-     * transactions (KIP-890) bump the producer's epoch with every transaction, so the same producer being in a
-     * transaction says nothing about an older one. Found by the chaos harness: a live instance reusing its
-     * transactional id was in a new transaction almost whenever the sweeper asked, so its hanging older one, whose
-     * pending offset commit kept the group's committed offsets unreadable, was never aborted.
-     */
-    static boolean trackedByCoordinator(Map<Long, Short> epochInTransaction, long producerId, int epoch) {
-        Short current = epochInTransaction.get(producerId);
-        return current != null && current == epoch;
+    /** What a coordinator says of a producer's transaction in progress. */
+    record CoordinatorView(TransactionState state, int epoch) {
     }
 
-    /** Producer id to epoch of every transaction the coordinators have in progress. */
-    private Map<Long, Short> producersInTransaction() throws Exception {
+    /**
+     * Whether the coordinator is in the transaction a partition shows open. Kafka 4's transactions (KIP-890) bump
+     * the producer's epoch with every transaction, so the same producer in an ongoing transaction says nothing about
+     * an older one: only the same epoch is the same transaction. Found by the chaos harness: a live instance reusing
+     * its transactional id was in a new transaction almost whenever the sweeper asked, so its hanging older one, whose
+     * pending offset commit kept the group's committed offsets unreadable, was never aborted. But a coordinator that
+     * is writing a transaction's markers (prepare-commit or -abort) has bumped the epoch already, to the one the
+     * markers carry: that transaction is still its own, and its markers will end it. Aborting it then would put an
+     * abort marker on one partition of a transaction that commits on the others.
+     */
+    static boolean trackedByCoordinator(Map<Long, CoordinatorView> inTransaction, long producerId, int epoch) {
+        CoordinatorView v = inTransaction.get(producerId);
+        if (v == null) {
+            return false;
+        }
+        return v.state() == TransactionState.ONGOING ? v.epoch() == epoch : v.epoch() >= epoch;
+    }
+
+    /** Producer id to state and epoch of every transaction the coordinators have in progress. */
+    private Map<Long, CoordinatorView> producersInTransaction() throws Exception {
         List<String> ids = new ArrayList<>();
         for (TransactionListing l : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
-            if (l.state() == TransactionState.ONGOING || l.state() == TransactionState.PREPARE_ABORT
-                    || l.state() == TransactionState.PREPARE_COMMIT) {
+            if (inProgress(l.state())) {
                 ids.add(l.transactionalId());
             }
         }
-        Map<Long, Short> epochs = new HashMap<>();
+        Map<Long, CoordinatorView> views = new HashMap<>();
         if (!ids.isEmpty()) {
             for (TransactionDescription d : admin.describeTransactions(ids).all().get(30, TimeUnit.SECONDS).values()) {
-                if (d.state() == TransactionState.ONGOING || d.state() == TransactionState.PREPARE_ABORT
-                        || d.state() == TransactionState.PREPARE_COMMIT) {
-                    epochs.put(d.producerId(), (short) d.producerEpoch());
+                if (inProgress(d.state())) {
+                    views.put(d.producerId(), new CoordinatorView(d.state(), d.producerEpoch()));
                 }
             }
         }
-        return epochs;
+        return views;
+    }
+
+    /** Ongoing, or writing its markers (a fenced producer's transaction is aborted by the same steps). */
+    private static boolean inProgress(TransactionState state) {
+        return state == TransactionState.ONGOING || state == TransactionState.PREPARE_COMMIT || state == TransactionState.PREPARE_ABORT
+                || state == TransactionState.PREPARE_EPOCH_FENCE;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -116,13 +117,28 @@ class HangingTransactionsTest {
     }
 
     @Test
-    void onlyTheSameEpochIsTheCoordinatorsTransaction() {
+    void anOngoingTransactionIsTheCoordinatorsAtTheSameEpochOnly() {
         // Kafka 4 bumps the producer's epoch per transaction: producer 1 in a transaction at epoch 1900 has ended the
         // one a partition still shows open at epoch 1861 (the chaos run's stall: that one was never aborted)
-        assertTrue(HangingTransactions.trackedByCoordinator(Map.of(1L, (short) 1861), 1, 1861));
-        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(1L, (short) 1900), 1, 1861));
-        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, (short) 1861), 1, 1861));
+        assertTrue(HangingTransactions.trackedByCoordinator(Map.of(1L, view(TransactionState.ONGOING, 1861)), 1, 1861));
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(1L, view(TransactionState.ONGOING, 1900)), 1, 1861));
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, view(TransactionState.ONGOING, 1861)), 1, 1861));
         assertFalse(HangingTransactions.trackedByCoordinator(Map.of(), 1, 1861));
+    }
+
+    @Test
+    void aTransactionWhoseMarkersAreBeingWrittenIsTheCoordinatorsAtTheBumpedEpoch() {
+        // writing the markers of the transaction a partition shows open at 725, the coordinator reports epoch 726:
+        // an abort then would split a transaction that commits on its other partitions
+        for (TransactionState s : List.of(TransactionState.PREPARE_COMMIT, TransactionState.PREPARE_ABORT, TransactionState.PREPARE_EPOCH_FENCE)) {
+            assertTrue(HangingTransactions.trackedByCoordinator(Map.of(2L, view(s, 726)), 2, 725), s.toString());
+            assertTrue(HangingTransactions.trackedByCoordinator(Map.of(2L, view(s, 725)), 2, 725), s.toString());
+            assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, view(s, 724)), 2, 725), s.toString());
+        }
+    }
+
+    private static HangingTransactions.CoordinatorView view(TransactionState state, int epoch) {
+        return new HangingTransactions.CoordinatorView(state, epoch);
     }
 
     private static KafkaProducer<String, byte[]> transactional() {
