@@ -1,0 +1,73 @@
+package io.drivebus.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drivebus.stack.KafkaBroker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading how transactions ended from a real broker's segments. */
+class TransactionOutcomesTest {
+
+    @Test
+    void aTransactionAbortedOnOnePartitionAndCommittedOnAnotherIsSplit(@TempDir Path dir) throws Exception {
+        TopicPartition answers = new TopicPartition("answers", 0);
+        TopicPartition changelog = new TopicPartition("changelog", 0);
+        try (KafkaBroker broker = KafkaBroker.start(dir, 0);
+                Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic("answers", 1, (short) 1), new NewTopic("changelog", 1, (short) 1))).all().get();
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "transaction-outcomes-test");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                producer.initTransactions();
+                // a whole transaction first: it ends the same way on both, so it is not reported
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("answers", "lib", "granted")).get();
+                producer.send(new ProducerRecord<>("changelog", "lib", "held")).get();
+                producer.commitTransaction();
+
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("answers", "lib", "released")).get();
+                producer.send(new ProducerRecord<>("changelog", "lib", "free")).get();
+                // what the sweeper did in the chaos run: an abort marker on one partition, written from outside
+                ProducerState open = admin.describeProducers(List.of(changelog)).partitionResult(changelog).get().activeProducers().get(0);
+                admin.abortTransaction(new AbortTransactionSpec(changelog, open.producerId(), (short) open.producerEpoch(),
+                        open.coordinatorEpoch().orElse(-1))).all().get();
+                producer.commitTransaction();
+
+                Path data = broker.dir().resolve("data");
+                List<String> splits = awaitSplits(data, Duration.ofSeconds(30));
+                assertEquals(List.of(open.producerId() + "/" + open.producerEpoch() + " {answers-0=COMMIT, changelog-0=ABORT}"), splits);
+                assertTrue(TransactionOutcomes.endsOf(data.resolve("answers-0").toFile()).containsValue("COMMIT"),
+                        "the whole transaction's markers were read too");
+            }
+        }
+    }
+
+    /** The coordinator writes the markers after the commit call returns. */
+    private static List<String> awaitSplits(Path data, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        List<String> splits = TransactionOutcomes.splits(data);
+        while (splits.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            splits = TransactionOutcomes.splits(data);
+        }
+        return splits;
+    }
+}
