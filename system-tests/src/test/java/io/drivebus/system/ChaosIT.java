@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * kill -9s the device-agent, kill -9s a reservation-service instance and kill -9s the broker, restarting each.
  * Afterwards every transaction must have ended the same way on every partition it wrote (read from the broker's
  * segments: {@link TransactionOutcomes}), DESIGN.md's invariants are checked on the complete recorded history, and the
- * inventory must converge to the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code -Ddrivebus.chaos.cycles=20} for the full run).
+ * inventory must converge to the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code -Ddrivebus.chaos.cycles=20}
+ * for the full run).
  *
  * <p>Opt-in rather than in the default run because of its length (about 1.5 min a cycle on the 2-core machine):
  * {@code system-tests/chaos.sh} runs the short form. Its first runs found requests left unanswered across a broker
