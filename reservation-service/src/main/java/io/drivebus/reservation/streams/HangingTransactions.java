@@ -27,27 +27,30 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
+import io.drivebus.reservation.streams.TransactionWitness.Outcome;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Aborts transactions left open on the partitions this service writes after the transaction coordinator stopped
- * tracking them. Found by the chaos harness: a broker killed with kill -9 mid-transaction came back, aborted the
- * transaction in its log, but never wrote the abort marker to two changelog partitions. Their last stable offset
- * then stays put for good, so the task restoring from them never becomes active and its libraries get no answers.
- * This is Kafka's "hanging transaction" (KIP-664), and its remedy is the one the {@code kafka-transactions.sh
- * find-hanging/abort} tool applies: write the abort marker for that producer directly.
+ * Ends transactions left open on the partitions this service writes after the transaction coordinator stopped
+ * tracking them. Found by the chaos harness: a broker killed with kill -9 mid-transaction came back and finished the
+ * transaction in its log, but never wrote its marker to two changelog partitions. Their last stable offset then
+ * stays put for good, so the task restoring from them never becomes active and its libraries get no answers. This is
+ * Kafka's "hanging transaction" (KIP-664).
  *
- * <p>Never a live transaction: a transaction is aborted only when this sweeper has seen it open at the same start
+ * <p>Kafka's remedy ({@code kafka-transactions.sh find-hanging/abort}) writes an abort marker. That is right only if
+ * the transaction aborted: one that committed on its other partitions would be split, its answers committed and its
+ * state changes lost (the chaos harness saw it: docs/known-issues.md). So the sweeper first asks how the transaction
+ * ended — the coordinator, if that is still its producer's latest transaction, else a {@link TransactionWitness} —
+ * and writes a commit marker where it committed ({@link TransactionMarkers}), an abort marker otherwise.
+ *
+ * <p>Never a live transaction: a transaction is ended only when this sweeper has seen it open at the same start
  * offset for {@code hangingAfter} of its own wall-clock time — far longer than any live one can stay open (the
  * transaction timeout, 2 s, plus the coordinator's abort check) — and the coordinator is not in that transaction
  * (its producer is not in one, or only in a later one, and is not writing markers: {@link #trackedByCoordinator}).
- * Needs the ClusterAction (or, from Kafka 3.8, Alter) permission on the cluster; without it the sweeper logs what to
- * abort by hand.
- *
- * <p>What it cannot know: whether the coordinator committed a transaction whose marker a partition lacks after the
- * coordinator finished it. Kafka has no way to ask, nor to write a commit marker from outside; the abort then splits
- * the transaction (docs/known-issues.md).
+ * Needs the ClusterAction permission on the cluster (an abort alone: from Kafka 3.8, Alter); without it the sweeper
+ * logs what to do by hand.
  */
 final class HangingTransactions implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HangingTransactions.class);
@@ -57,18 +60,23 @@ final class HangingTransactions implements AutoCloseable {
     private final long hangingAfterMs;
     private final LongSupplier clock;
     private final boolean askCoordinator;
+    private final TransactionWitness witness;
+    private final TransactionMarkers markers;
     /** Open transactions seen, by partition, producer, epoch and start offset: when first seen. */
     private final Map<String, Long> firstSeen = new HashMap<>();
     private ScheduledExecutorService timer;
     private long lastWarning = Long.MIN_VALUE / 2;
 
-    HangingTransactions(Admin admin, String applicationId, Duration hangingAfter, LongSupplier clock) {
-        this(admin, written(applicationId), hangingAfter, clock, true);
+    /** @param client admin client settings ({@link #adminProperties}): the sweeper's own clients connect with them */
+    HangingTransactions(Properties client, String applicationId, Duration hangingAfter, LongSupplier clock) {
+        this(client, written(applicationId), hangingAfter, clock, true);
     }
 
-    /** @param askCoordinator false only in tests, to abort a transaction the coordinator still tracks */
-    HangingTransactions(Admin admin, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator) {
-        this.admin = admin;
+    /** @param askCoordinator false only in tests, to end a transaction the coordinator still tracks */
+    HangingTransactions(Properties client, List<String> topics, Duration hangingAfter, LongSupplier clock, boolean askCoordinator) {
+        this.admin = Admin.create(client);
+        this.witness = new TransactionWitness(client);
+        this.markers = new TransactionMarkers(client);
         this.topics = List.copyOf(topics);
         this.hangingAfterMs = hangingAfter.toMillis();
         this.clock = clock;
@@ -121,21 +129,40 @@ final class HangingTransactions implements AutoCloseable {
         return this;
     }
 
-    /** One check; returns the aborts it asked for. */
-    List<AbortTransactionSpec> sweep() throws Exception {
+    /** A hanging transaction the sweeper ended on one partition, how, and what showed it. */
+    record Ended(AbortTransactionSpec spec, TransactionWitness.Evidence evidence) {
+        TopicPartition topicPartition() {
+            return spec.topicPartition();
+        }
+
+        boolean committed() {
+            return evidence.outcome() == Outcome.COMMITTED;
+        }
+    }
+
+    /** A transaction a partition has shown open, at the same start offset, for {@code hangingAfter}. */
+    private record LongOpen(TopicPartition partition, ProducerState producer) {
+    }
+
+    /** One check; returns the transactions it ended (or tried to). */
+    List<Ended> sweep() throws Exception {
         return sweep(producerId -> true);
     }
 
     /** @param producers which producers' transactions to consider (tests on a shared broker: only their own) */
-    List<AbortTransactionSpec> sweep(LongPredicate producers) throws Exception {
+    List<Ended> sweep(LongPredicate producers) throws Exception {
         Map<String, TopicDescription> described = admin.describeTopics(existing()).allTopicNames().get(30, TimeUnit.SECONDS);
         List<TopicPartition> partitions = new ArrayList<>();
-        described.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+        Map<TopicPartition, Node> leaders = new HashMap<>();
+        described.values().forEach(d -> d.partitions().forEach(p -> {
+            TopicPartition tp = new TopicPartition(d.name(), p.partition());
+            partitions.add(tp);
+            leaders.put(tp, p.leader());
+        }));
         Map<TopicPartition, PartitionProducerState> states = producerStates(partitions);
         long now = clock.getAsLong();
         Set<String> open = new HashSet<>();
-        List<AbortTransactionSpec> due = new ArrayList<>();
-        Map<Long, CoordinatorView> inTransaction = null;
+        List<LongOpen> longOpen = new ArrayList<>();
         for (var e : states.entrySet()) {
             for (ProducerState ps : e.getValue().activeProducers()) {
                 if (ps.currentTransactionStartOffset().isEmpty() || !producers.test(ps.producerId())) {
@@ -143,33 +170,65 @@ final class HangingTransactions implements AutoCloseable {
                 }
                 String key = e.getKey() + "/" + ps.producerId() + "/" + ps.producerEpoch() + "/" + ps.currentTransactionStartOffset().getAsLong();
                 open.add(key);
-                long since = firstSeen.computeIfAbsent(key, k -> now);
-                if (now - since < hangingAfterMs) {
-                    continue;
+                if (now - firstSeen.computeIfAbsent(key, k -> now) >= hangingAfterMs) {
+                    longOpen.add(new LongOpen(e.getKey(), ps));
                 }
-                if (inTransaction == null && askCoordinator) {
-                    inTransaction = producersInTransaction();
-                }
-                if (askCoordinator && trackedByCoordinator(inTransaction, ps.producerId(), ps.producerEpoch())) {
-                    continue; // the coordinator is in this very transaction: it will end it
-                }
-                due.add(new AbortTransactionSpec(e.getKey(), ps.producerId(), (short) ps.producerEpoch(), ps.coordinatorEpoch().orElse(-1)));
             }
         }
         firstSeen.keySet().retainAll(open);
-        for (AbortTransactionSpec spec : due) {
-            try {
+        if (longOpen.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, CoordinatorView> coordinator = askCoordinator
+                ? coordinatorViews(longOpen.stream().map(o -> o.producer().producerId()).collect(java.util.stream.Collectors.toSet()))
+                : Map.of();
+        List<Ended> ended = new ArrayList<>();
+        for (LongOpen o : longOpen) {
+            long producerId = o.producer().producerId();
+            int epoch = o.producer().producerEpoch();
+            if (trackedByCoordinator(coordinator, producerId, epoch)) {
+                continue; // the coordinator is in this very transaction: it will end it
+            }
+            TransactionWitness.Evidence evidence = endedAtCoordinator(coordinator.get(producerId), epoch);
+            if (evidence.outcome() == Outcome.UNKNOWN) {
+                evidence = witness.outcome(o.partition(), producerId, epoch, states);
+            }
+            ended.add(end(new AbortTransactionSpec(o.partition(), producerId, (short) epoch, o.producer().coordinatorEpoch().orElse(-1)),
+                    evidence, leaders.get(o.partition())));
+        }
+        return ended;
+    }
+
+    /**
+     * Commits where the transaction committed, aborts otherwise — where it aborted, and where nothing shows how it ended
+     * (no witness: Kafka's own remedy, and the only way to unblock the partition).
+     */
+    private Ended end(AbortTransactionSpec spec, TransactionWitness.Evidence evidence, Node leader) {
+        Ended e = new Ended(spec, evidence);
+        TopicPartition tp = spec.topicPartition();
+        String why = evidence.witness() == null ? "no other partition shows how it ended"
+                : (e.committed() ? "it committed on " : "it aborted on ") + evidence.witness();
+        try {
+            if (e.committed()) {
+                markers.write(leader, tp, spec.producerId(), spec.producerEpoch(), spec.coordinatorEpoch(), true);
+            } else {
                 admin.abortTransaction(spec).all().get(30, TimeUnit.SECONDS);
-                LOG.warnf("aborted a hanging transaction on %s (producer %d, epoch %d): open for over %d s, unknown to its coordinator",
-                        spec.topicPartition(), spec.producerId(), spec.producerEpoch(), hangingAfterMs / 1000);
-            } catch (Exception ex) {
-                LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be aborted (%s); abort it with "
+            }
+            LOG.warnf("%s a hanging transaction on %s (producer %d, epoch %d): open for over %d s, unknown to its coordinator; %s",
+                    e.committed() ? "committed" : "aborted", tp, spec.producerId(), spec.producerEpoch(), hangingAfterMs / 1000, why);
+        } catch (Exception ex) {
+            if (e.committed()) {
+                LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be committed (%s); %s, so do not abort it "
+                        + "(that would split it): give this service the ClusterAction permission", tp, spec.producerId(), spec.producerEpoch(),
+                        ex.getMessage(), why);
+            } else {
+                LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be aborted (%s; %s); abort it with "
                         + "kafka-transactions.sh abort --topic %s --partition %d --producer-id %d --producer-epoch %d --coordinator-epoch %d",
-                        spec.topicPartition(), spec.producerId(), spec.producerEpoch(), ex.getMessage(), spec.topicPartition().topic(),
-                        spec.topicPartition().partition(), spec.producerId(), spec.producerEpoch(), spec.coordinatorEpoch());
+                        tp, spec.producerId(), spec.producerEpoch(), ex.getMessage(), why, tp.topic(), tp.partition(), spec.producerId(),
+                        spec.producerEpoch(), spec.coordinatorEpoch());
             }
         }
-        return due;
+        return e;
     }
 
     /**
@@ -211,7 +270,7 @@ final class HangingTransactions implements AutoCloseable {
         return existing;
     }
 
-    /** What a coordinator says of a producer's transaction in progress. */
+    /** What a coordinator says of a producer's latest transaction. */
     record CoordinatorView(TransactionState state, int epoch) {
     }
 
@@ -222,31 +281,45 @@ final class HangingTransactions implements AutoCloseable {
      * its transactional id was in a new transaction almost whenever the sweeper asked, so its hanging older one, whose
      * pending offset commit kept the group's committed offsets unreadable, was never aborted. But a coordinator that
      * is writing a transaction's markers (prepare-commit or -abort) has bumped the epoch already, to the one the
-     * markers carry: that transaction is still its own, and its markers will end it. Aborting it then would put an
-     * abort marker on one partition of a transaction that commits on the others.
+     * markers carry: that transaction is still its own, and its markers will end it. Ending it then from outside could
+     * put the wrong marker on one partition of it.
      */
-    static boolean trackedByCoordinator(Map<Long, CoordinatorView> inTransaction, long producerId, int epoch) {
-        CoordinatorView v = inTransaction.get(producerId);
-        if (v == null) {
+    static boolean trackedByCoordinator(Map<Long, CoordinatorView> views, long producerId, int epoch) {
+        CoordinatorView v = views.get(producerId);
+        if (v == null || !inProgress(v.state())) {
             return false;
         }
         return v.state() == TransactionState.ONGOING ? v.epoch() == epoch : v.epoch() >= epoch;
     }
 
-    /** Producer id to state and epoch of every transaction the coordinators have in progress. */
-    private Map<Long, CoordinatorView> producersInTransaction() throws Exception {
+    /**
+     * How the coordinator ended the transaction open at {@code epoch}, where it says so itself: its producer's latest
+     * transaction is that one, complete, at the epoch its markers carried. Once the producer has begun another, only
+     * a witness can tell.
+     */
+    static TransactionWitness.Evidence endedAtCoordinator(CoordinatorView v, int epoch) {
+        if (v == null || v.epoch() != epoch + 1) {
+            return TransactionWitness.Evidence.UNKNOWN;
+        }
+        return switch (v.state()) {
+            case COMPLETE_COMMIT -> new TransactionWitness.Evidence(Outcome.COMMITTED, null);
+            case COMPLETE_ABORT -> new TransactionWitness.Evidence(Outcome.ABORTED, null);
+            default -> TransactionWitness.Evidence.UNKNOWN;
+        };
+    }
+
+    /** Producer id to state and epoch of the coordinators' latest transaction of each of these producers. */
+    private Map<Long, CoordinatorView> coordinatorViews(Set<Long> producerIds) throws Exception {
         List<String> ids = new ArrayList<>();
         for (TransactionListing l : admin.listTransactions().all().get(30, TimeUnit.SECONDS)) {
-            if (inProgress(l.state())) {
+            if (producerIds.contains(l.producerId())) {
                 ids.add(l.transactionalId());
             }
         }
         Map<Long, CoordinatorView> views = new HashMap<>();
         if (!ids.isEmpty()) {
             for (TransactionDescription d : admin.describeTransactions(ids).all().get(30, TimeUnit.SECONDS).values()) {
-                if (inProgress(d.state())) {
-                    views.put(d.producerId(), new CoordinatorView(d.state(), d.producerEpoch()));
-                }
+                views.put(d.producerId(), new CoordinatorView(d.state(), d.producerEpoch()));
             }
         }
         return views;
@@ -264,5 +337,7 @@ final class HangingTransactions implements AutoCloseable {
             timer.shutdownNow();
         }
         admin.close(Duration.ofSeconds(2));
+        witness.close();
+        markers.close();
     }
 }

@@ -97,9 +97,8 @@ public class ReservationStreams {
         streams.start();
         LOG.infof("reservation topology started against %s", bootstrap);
         if (!hangingAfter.isZero()) {
-            hanging = new HangingTransactions(org.apache.kafka.clients.admin.Admin.create(HangingTransactions.adminProperties(props)),
-                    props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), hangingAfter, System::currentTimeMillis)
-                    .start(Duration.ofSeconds(5));
+            hanging = new HangingTransactions(HangingTransactions.adminProperties(props), props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                    hangingAfter, System::currentTimeMillis).start(Duration.ofSeconds(5));
         }
     }
 

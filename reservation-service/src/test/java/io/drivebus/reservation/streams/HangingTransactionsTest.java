@@ -54,19 +54,21 @@ class HangingTransactionsTest {
             producer.send(new ProducerRecord<>(topic, "k", new byte[] {1})).get();
             assertEquals(0, lastStableOffset(tp), "the open transaction holds read_committed readers");
 
-            HangingTransactions careful = new HangingTransactions(admin, List.of(topic), Duration.ofSeconds(30), now::get, true);
+            HangingTransactions careful = new HangingTransactions(client(), List.of(topic), Duration.ofSeconds(30), now::get, true);
             assertEquals(List.of(), careful.sweep(), "first seen now");
             now.addAndGet(60_000);
             assertEquals(List.of(), careful.sweep(), "the coordinator still tracks it: not ours to abort");
             assertEquals(0, lastStableOffset(tp));
 
             // as if the coordinator had forgotten it
-            HangingTransactions sweeper = new HangingTransactions(admin, List.of(topic), Duration.ofSeconds(30), now::get, false);
+            HangingTransactions sweeper = new HangingTransactions(client(), List.of(topic), Duration.ofSeconds(30), now::get, false);
             assertEquals(List.of(), sweeper.sweep(), "not yet open long enough");
             now.addAndGet(31_000);
             var aborted = sweeper.sweep();
             assertEquals(1, aborted.size());
             assertEquals(tp, aborted.get(0).topicPartition());
+            assertEquals(TransactionWitness.Outcome.UNKNOWN, aborted.get(0).evidence().outcome(), "no other partition to witness it");
+            assertFalse(aborted.get(0).committed(), "aborted, as Kafka's own tool would");
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (lastStableOffset(tp) < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -94,7 +96,7 @@ class HangingTransactionsTest {
             // the service's own list of topics it writes: the offsets topic among them, found although it is internal
             List<String> written = HangingTransactions.written("drivebus-reservation-test");
             assertTrue(written.contains("__consumer_offsets"));
-            HangingTransactions sweeper = new HangingTransactions(admin, written, Duration.ofSeconds(30), now::get, false);
+            HangingTransactions sweeper = new HangingTransactions(client(), written, Duration.ofSeconds(30), now::get, false);
             // this broker is shared with the service under test: consider only this test's producer
             long ours = admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId).producerId();
             sweeper.sweep(id -> id == ours);
@@ -103,6 +105,108 @@ class HangingTransactionsTest {
             assertTrue(aborted.stream().anyMatch(a -> a.topicPartition().topic().equals("__consumer_offsets")), "aborted: " + aborted);
             assertNull(committed(group, tp), "the group's offsets can be read again (the aborted commit is gone)");
         }
+    }
+
+    @Test
+    void aHangingTransactionThatCommittedOnItsOtherPartitionIsCommittedThereTooNotSplit() throws Exception {
+        Split split = split(true);
+        try (KafkaProducer<String, byte[]> producer = split.producer;
+                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
+                        Duration.ofSeconds(30), now::get, false)) {
+            sweeper.sweep(id -> id == split.producerId);
+            now.addAndGet(31_000);
+            var ended = sweeper.sweep(id -> id == split.producerId);
+            assertEquals(1, ended.size(), "ended: " + ended);
+            assertEquals(split.hanging, ended.get(0).topicPartition());
+            assertEquals(split.witness, ended.get(0).evidence().witness());
+            assertTrue(ended.get(0).committed(), "it committed on the witness");
+            assertEquals(List.of("on the hanging partition"), committedValues(split.hanging), "its record is committed, not lost");
+        }
+    }
+
+    @Test
+    void aHangingTransactionThatAbortedOnItsOtherPartitionIsAborted() throws Exception {
+        Split split = split(false);
+        try (KafkaProducer<String, byte[]> producer = split.producer;
+                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
+                        Duration.ofSeconds(30), now::get, false)) {
+            sweeper.sweep(id -> id == split.producerId);
+            now.addAndGet(31_000);
+            var ended = sweeper.sweep(id -> id == split.producerId);
+            assertEquals(1, ended.size(), "ended: " + ended);
+            assertEquals(split.witness, ended.get(0).evidence().witness());
+            assertEquals(TransactionWitness.Outcome.ABORTED, ended.get(0).evidence().outcome());
+            assertEquals(List.of(), committedValues(split.hanging), "aborted: a read_committed reader skips its record");
+        }
+    }
+
+    /** A transaction open on one changelog partition and ended on another, at its producer's next epoch. */
+    private record Split(KafkaProducer<String, byte[]> producer, long producerId, TopicPartition hanging, TopicPartition witness) {
+    }
+
+    /**
+     * What a coordinator that dropped one partition from a transaction's markers leaves: one transaction, its marker
+     * written on one partition (at the bumped epoch, as Kafka 4's coordinator writes it) and not on the other.
+     */
+    private Split split(boolean committed) throws Exception {
+        String name = "split-" + Long.toHexString(System.nanoTime());
+        TopicPartition hanging = new TopicPartition(name + "-drives-changelog", 0);
+        TopicPartition witness = new TopicPartition(name + "-seen-changelog", 0);
+        String transactionalId = "hanging-test-" + System.nanoTime();
+        KafkaProducer<String, byte[]> producer = transactional(transactionalId);
+        try (Admin admin = Admin.create(client()); TransactionMarkers markers = new TransactionMarkers(client())) {
+            admin.createTopics(List.of(new NewTopic(hanging.topic(), 1, (short) 1), new NewTopic(witness.topic(), 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(hanging.topic(), "k", "on the hanging partition".getBytes())).get();
+            producer.send(new ProducerRecord<>(witness.topic(), "k", "on the witness".getBytes())).get();
+            var open = admin.describeProducers(List.of(witness)).partitionResult(witness).get().activeProducers().get(0);
+            var leader = admin.describeTopics(List.of(witness.topic())).allTopicNames().get().get(witness.topic()).partitions().get(0).leader();
+            markers.write(leader, witness, open.producerId(), (short) (open.producerEpoch() + 1), open.coordinatorEpoch().orElse(-1), committed);
+            assertEquals(committed ? List.of("on the witness") : List.of(), committedValues(witness), "the witness' marker is written");
+            assertEquals(0, lastStableOffset(hanging), "the other partition still shows it open");
+            return new Split(producer, open.producerId(), hanging, witness);
+        } catch (Exception | AssertionError e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /** The values a read_committed reader gets from {@code tp}. */
+    private static List<String> committedValues(TopicPartition tp) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            List<String> values = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> values.add(new String(r.value())));
+            }
+            return values;
+        }
+    }
+
+    @Test
+    void aCompleteTransactionAtTheNextEpochIsTheOneThatHangsAndSaysHowItEnded() {
+        // the coordinator's latest transaction of producer 2 ended at 726: the one open at 725 on a partition
+        assertEquals(TransactionWitness.Outcome.COMMITTED, HangingTransactions.endedAtCoordinator(view(TransactionState.COMPLETE_COMMIT, 726), 725).outcome());
+        assertEquals(TransactionWitness.Outcome.ABORTED, HangingTransactions.endedAtCoordinator(view(TransactionState.COMPLETE_ABORT, 726), 725).outcome());
+        // a later one ended, or the latest is still going: that says nothing of 725
+        assertEquals(TransactionWitness.Outcome.UNKNOWN, HangingTransactions.endedAtCoordinator(view(TransactionState.COMPLETE_COMMIT, 728), 725).outcome());
+        assertEquals(TransactionWitness.Outcome.UNKNOWN, HangingTransactions.endedAtCoordinator(view(TransactionState.ONGOING, 726), 725).outcome());
+        assertEquals(TransactionWitness.Outcome.UNKNOWN, HangingTransactions.endedAtCoordinator(null, 725).outcome());
+        assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, view(TransactionState.COMPLETE_COMMIT, 726)), 2, 725),
+                "a complete transaction is no longer the coordinator's to end");
+    }
+
+    private static Properties client() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrap());
+        return p;
     }
 
     /** The group's committed offset of {@code tp} as a read_committed consumer sees it (stable offsets only). */
