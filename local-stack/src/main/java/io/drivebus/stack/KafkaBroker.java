@@ -26,13 +26,18 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final BrokerSecurity security;
+    /** 1 for the node that is broker and controller; a higher one for a broker that only {@link #join}ed it. */
+    private final int nodeId;
+    private final String clusterId;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort, BrokerSecurity security) {
+    private KafkaBroker(Path dir, int port, int controllerPort, BrokerSecurity security, int nodeId, String clusterId) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.security = security;
+        this.nodeId = nodeId;
+        this.clusterId = clusterId;
     }
 
     /** Starts a broker keeping its data in {@code dir}; an existing data directory is reused (a restart). */
@@ -42,7 +47,20 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** As {@link #start(Path, int)}; with {@code security}, the only client listener is SASL/SCRAM over TLS. */
     public static KafkaBroker start(Path dir, int port, BrokerSecurity security) {
-        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free(), security);
+        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free(), security, 1, newClusterId());
+        b.startProcess();
+        return b;
+    }
+
+    /**
+     * Starts another broker, node {@code nodeId}, in this one's cluster, its controller this one's: for tests that need
+     * a partition whose only replica is on a broker they can stop while the rest of the cluster goes on. Plaintext only.
+     */
+    public KafkaBroker join(Path dir, int nodeId) {
+        if (security != null || nodeId <= 1) {
+            throw new IllegalArgumentException("a joining broker is plaintext and numbered above 1");
+        }
+        KafkaBroker b = new KafkaBroker(dir, Ports.free(), controllerPort, null, nodeId, clusterId);
         b.startProcess();
         return b;
     }
@@ -76,7 +94,7 @@ public final class KafkaBroker implements AutoCloseable {
             Path logs = dir.resolve("data");
             writeConfig(props, logs);
             if (!Files.exists(logs.resolve("meta.properties"))) {
-                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId(), "-c",
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId, "-c",
                         props.toString(), "--ignore-formatted"));
                 if (security != null) {
                     format.addAll(security.scramFormatArgs());
@@ -119,11 +137,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void writeConfig(Path file, Path logs) throws IOException {
         Properties p = new Properties();
-        p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", "1");
+        p.setProperty("process.roles", nodeId == 1 ? "broker,controller" : "broker");
+        p.setProperty("node.id", String.valueOf(nodeId));
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
-        p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", listener + "://127.0.0.1:" + port + (nodeId == 1 ? ",CONTROLLER://127.0.0.1:" + controllerPort : ""));
         p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
         // with ACLs enforced, the controller must know the broker as a principal (see BrokerSecurity)
@@ -219,7 +237,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static String clusterId() {
+    private static String newClusterId() {
         UUID u = UUID.randomUUID();
         ByteBuffer b = ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
