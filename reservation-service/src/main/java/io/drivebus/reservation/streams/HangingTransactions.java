@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -180,7 +181,7 @@ final class HangingTransactions implements AutoCloseable {
             return List.of();
         }
         Map<Long, CoordinatorView> coordinator = askCoordinator
-                ? coordinatorViews(longOpen.stream().map(o -> o.producer().producerId()).collect(java.util.stream.Collectors.toSet()))
+                ? coordinatorViews(longOpen.stream().map(o -> o.producer().producerId()).collect(Collectors.toSet()))
                 : Map.of();
         List<Ended> ended = new ArrayList<>();
         for (LongOpen o : longOpen) {
@@ -192,6 +193,11 @@ final class HangingTransactions implements AutoCloseable {
             TransactionWitness.Evidence evidence = endedAtCoordinator(coordinator.get(producerId), epoch);
             if (evidence.outcome() == Outcome.UNKNOWN) {
                 evidence = witness.outcome(o.partition(), producerId, epoch, states);
+            }
+            if (evidence.outcome() == Outcome.UNKNOWN && states.size() < partitions.size()) {
+                // some partitions went undescribed (a broker just back): a witness may be among them, so no abort yet
+                warnAtMostEveryMinute("a hanging transaction on " + o.partition() + " waits for a round that describes every partition");
+                continue;
             }
             ended.add(end(new AbortTransactionSpec(o.partition(), producerId, (short) epoch, o.producer().coordinatorEpoch().orElse(-1)),
                     evidence, leaders.get(o.partition())));
@@ -219,7 +225,7 @@ final class HangingTransactions implements AutoCloseable {
         } catch (Exception ex) {
             if (e.committed()) {
                 LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be committed (%s); %s, so do not abort it "
-                        + "(that would split it): give this service the ClusterAction permission", tp, spec.producerId(), spec.producerEpoch(),
+                        + "(that would split it): the sweeper tries again each round, and needs the ClusterAction permission", tp, spec.producerId(), spec.producerEpoch(),
                         ex.getMessage(), why);
             } else {
                 LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be aborted (%s; %s); abort it with "

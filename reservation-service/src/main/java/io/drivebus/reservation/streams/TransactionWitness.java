@@ -24,8 +24,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>A witness is a changelog partition of this application — written by one task's producer only, so the records
  * next to a marker are that producer's — where the same producer shows no open transaction at the epoch the
  * coordinator's markers carry (Kafka 4 transactions bump it by one when they end, KIP-890). The producer's last
- * timestamp there is its marker's, which locates the marker; the data record before it is the transaction's last on
- * that partition, and a {@code read_committed} reader sees it exactly when the transaction committed.
+ * timestamp there is its marker's, which locates the marker. If that marker is the partition's last record, nothing
+ * has been written there since (another producer's record before it would have its own marker after it), so the data
+ * record before it is the transaction's last on that partition, and a {@code read_committed} reader sees it exactly
+ * when the transaction committed.
  */
 final class TransactionWitness implements AutoCloseable {
 
@@ -96,11 +98,14 @@ final class TransactionWitness implements AutoCloseable {
             return Outcome.UNKNOWN;
         }
         long marker = at.offset();
-        long end = uncommitted.endOffsets(List.of(tp), READ_FOR).get(tp);
+        if (uncommitted.endOffsets(List.of(tp), READ_FOR).get(tp) != marker + 1) {
+            // written after the marker: by another producer (the task moved on), whose records may also sit before it
+            return Outcome.UNKNOWN;
+        }
         // the last data record before the marker, and that the marker's offset holds no data (it is a control record)
         long lastData = -1;
         boolean markerIsControl = true;
-        List<ConsumerRecord<byte[], byte[]>> before = records(uncommitted, tp, Math.max(0, marker - LOOK_BACK), Math.min(end, marker + 1));
+        List<ConsumerRecord<byte[], byte[]>> before = records(uncommitted, tp, Math.max(0, marker - LOOK_BACK), marker + 1);
         if (before == null) {
             return Outcome.UNKNOWN;
         }

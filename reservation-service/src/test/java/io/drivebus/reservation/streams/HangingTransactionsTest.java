@@ -140,6 +140,26 @@ class HangingTransactionsTest {
         }
     }
 
+    @Test
+    void aWitnessWrittenAfterItsMarkerSaysNothingSoTheSweeperFallsBackToAborting() throws Exception {
+        Split split = split(true);
+        // another producer's record after the marker: the task moved on, and its records may sit before the marker too
+        Properties p = client();
+        try (KafkaProducer<String, byte[]> other = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            other.send(new ProducerRecord<>(split.witness.topic(), "k", "a later owner".getBytes())).get();
+        }
+        try (KafkaProducer<String, byte[]> producer = split.producer;
+                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
+                        Duration.ofSeconds(30), now::get, false)) {
+            sweeper.sweep(id -> id == split.producerId);
+            now.addAndGet(31_000);
+            var ended = sweeper.sweep(id -> id == split.producerId);
+            assertEquals(1, ended.size(), "ended: " + ended);
+            assertEquals(TransactionWitness.Outcome.UNKNOWN, ended.get(0).evidence().outcome());
+            assertFalse(ended.get(0).committed(), "unknown: aborted, Kafka's own remedy");
+        }
+    }
+
     /** A transaction open on one changelog partition and ended on another, at its producer's next epoch. */
     private record Split(KafkaProducer<String, byte[]> producer, long producerId, TopicPartition hanging, TopicPartition witness) {
     }
