@@ -231,6 +231,14 @@ class ManifestsTest {
         // the requests topic is configured as the local stack creates it: the reservation-service decides at its timestamps
         JsonNode requests = topics.get(Topics.RESERVATION_REQUESTS).path("spec").path("config");
         io.drivebus.stack.TopicSetup.REQUESTS_CONFIG.forEach((k, v) -> assertEquals(v, requests.path(k).asText(), Topics.RESERVATION_REQUESTS + " " + k));
+        // the changelogs Streams creates replicate as the declared topics: a partition left without a leader by one
+        // broker's restart loses a commit's marker (docs/known-issues.md)
+        JsonNode events = topics.get(Topics.RESERVATION_EVENTS).path("spec");
+        JsonNode streams = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap") && name(d).equals("reservation-streams"))
+                .findFirst().orElseThrow(() -> new AssertionError("no ConfigMap reservation-streams")).path("data");
+        assertEquals(events.path("replicas").asText(), streams.path("KAFKA_STREAMS_REPLICATION_FACTOR").asText(), "changelog replicas");
+        assertEquals(events.path("config").path("min.insync.replicas").asText(), streams.path("KAFKA_STREAMS_TOPIC_MIN_INSYNC_REPLICAS").asText(),
+                "changelog min.insync.replicas");
     }
 
     private static void checkUsers(List<JsonNode> docs, List<JsonNode> workloads) {
