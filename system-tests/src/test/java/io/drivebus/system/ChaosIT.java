@@ -73,9 +73,13 @@ class ChaosIT {
                 + " reserve requests, " + load.unanswered().size() + " not answered within " + ANSWER);
         assertTrue(load.cycles() > 10, "the load went on: " + load.cycles());
         // first, as a split transaction is the cause the later checks would only show the effects of
-        List<String> splits = TransactionOutcomes.splits(stack.broker().dir().resolve("data"));
-        splits.forEach(s -> System.out.println("chaos: split transaction " + s));
-        assertEquals(List.of(), splits, "every transaction ended the same way on every partition it wrote");
+        // (Kafka splits a transaction when its coordinator drops a marker for a partition without a leader, as on
+        // this one broker's every restart: docs/known-issues.md.) A split whose only aborted part is its offsets
+        // commit is a re-delivery, which the invariants below check the service answers as once; any other loses.
+        List<TransactionOutcomes.Split> splits = TransactionOutcomes.splits(stack.broker().dir().resolve("data"));
+        splits.forEach(s -> System.out.println("chaos: split transaction " + s + (s.redelivers() ? " (its inputs read again)" : "")));
+        assertEquals(List.of(), splits.stream().filter(s -> !s.redelivers()).toList(),
+                "every transaction ended the same way on every partition it wrote, or at worst had its inputs read again");
         if (!load.unanswered().isEmpty()) {
             explain(stack.bootstrap(), load.unanswered());
         }

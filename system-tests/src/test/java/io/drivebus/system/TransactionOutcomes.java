@@ -26,8 +26,24 @@ import org.apache.kafka.common.record.RecordBatch;
  */
 final class TransactionOutcomes {
 
-    /** Each transaction that committed on some partitions and aborted on others: "producer/epoch {partition=END, …}". */
-    static List<String> splits(Path logDirs) throws IOException {
+    /** A transaction that committed on some partitions and aborted on others: "producer/epoch {partition=END, …}". */
+    record Split(String transaction, Map<String, String> ends) {
+        /**
+         * Committed everywhere but on the group's offsets: its inputs are read again, a re-delivery, which the service
+         * must answer as once (its seen requests committed with it). Any other split loses answers or state.
+         */
+        boolean redelivers() {
+            return ends.entrySet().stream().allMatch(e -> e.getKey().startsWith("__consumer_offsets-") == e.getValue().equals("ABORT"));
+        }
+
+        @Override
+        public String toString() {
+            return transaction + " " + ends;
+        }
+    }
+
+    /** Each transaction that committed on some partitions and aborted on others. */
+    static List<Split> splits(Path logDirs) throws IOException {
         Map<String, Map<String, String>> ends = new TreeMap<>();
         File[] partitions = logDirs.toFile().listFiles(File::isDirectory);
         if (partitions == null) {
@@ -40,10 +56,10 @@ final class TransactionOutcomes {
             }
             endsOf(partition).forEach((txn, end) -> ends.computeIfAbsent(txn, k -> new TreeMap<>()).put(partition.getName(), end));
         }
-        List<String> splits = new ArrayList<>();
+        List<Split> splits = new ArrayList<>();
         ends.forEach((txn, byPartition) -> {
             if (new HashSet<>(byPartition.values()).size() > 1) {
-                splits.add(txn + " " + byPartition);
+                splits.add(new Split(txn, byPartition));
             }
         });
         return splits;
