@@ -183,6 +183,9 @@ final class HangingTransactions implements AutoCloseable {
         Map<Long, CoordinatorView> coordinator = askCoordinator
                 ? coordinatorViews(longOpen.stream().map(o -> o.producer().producerId()).collect(Collectors.toSet()))
                 : Map.of();
+        // how a transaction ended can be read from epochs only where each transaction has its own (KIP-890's
+        // transaction.version 2, the default of clusters made with Kafka 4); elsewhere every one is aborted, as before
+        boolean epochPerTransaction = epochPerTransaction();
         List<Ended> ended = new ArrayList<>();
         for (LongOpen o : longOpen) {
             long producerId = o.producer().producerId();
@@ -190,8 +193,11 @@ final class HangingTransactions implements AutoCloseable {
             if (trackedByCoordinator(coordinator, producerId, epoch)) {
                 continue; // the coordinator is in this very transaction: it will end it
             }
-            TransactionWitness.Evidence evidence = endedAtCoordinator(coordinator.get(producerId), epoch);
-            if (evidence.outcome() == Outcome.UNKNOWN) {
+            TransactionWitness.Evidence evidence = TransactionWitness.Evidence.UNKNOWN;
+            if (epochPerTransaction) {
+                evidence = endedAtCoordinator(coordinator.get(producerId), epoch);
+            }
+            if (epochPerTransaction && evidence.outcome() == Outcome.UNKNOWN) {
                 evidence = witness.outcome(o.partition(), producerId, epoch, states);
             }
             if (evidence.outcome() == Outcome.UNKNOWN && states.size() < partitions.size()) {
@@ -312,6 +318,12 @@ final class HangingTransactions implements AutoCloseable {
             case COMPLETE_ABORT -> new TransactionWitness.Evidence(Outcome.ABORTED, null);
             default -> TransactionWitness.Evidence.UNKNOWN;
         };
+    }
+
+    /** Whether the cluster runs transaction.version 2 or later, where the coordinator bumps the epoch per transaction. */
+    private boolean epochPerTransaction() throws Exception {
+        var range = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures().get("transaction.version");
+        return range != null && range.maxVersionLevel() >= 2;
     }
 
     /** Producer id to state and epoch of the coordinators' latest transaction of each of these producers. */

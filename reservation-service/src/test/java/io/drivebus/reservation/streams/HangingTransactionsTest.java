@@ -160,6 +160,38 @@ class HangingTransactionsTest {
         }
     }
 
+    @Test
+    void aPartitionEndedFromOutsideEarlierIsAWitnessForTheRestSoTheSweeperFollowsItself() throws Exception {
+        // a transaction open on two partitions, ended on one of them from outside at its own epoch (as this sweeper
+        // does, e.g. on a round that could describe only that one), and with no other witness
+        String name = "followed-" + Long.toHexString(System.nanoTime());
+        TopicPartition first = new TopicPartition(name + "-drives-changelog", 0);
+        TopicPartition second = new TopicPartition(name + "-reservations-changelog", 0);
+        try (Admin admin = Admin.create(client()); TransactionMarkers markers = new TransactionMarkers(client());
+                KafkaProducer<String, byte[]> producer = transactional()) {
+            admin.createTopics(List.of(new NewTopic(first.topic(), 1, (short) 1), new NewTopic(second.topic(), 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(first.topic(), "d1", "held".getBytes())).get();
+            producer.send(new ProducerRecord<>(second.topic(), "r1", "granted".getBytes())).get();
+            var open = admin.describeProducers(List.of(first)).partitionResult(first).get().activeProducers().get(0);
+            var leader = admin.describeTopics(List.of(first.topic())).allTopicNames().get().get(first.topic()).partitions().get(0).leader();
+            markers.write(leader, first, open.producerId(), (short) open.producerEpoch(), open.coordinatorEpoch().orElse(-1), true);
+            assertEquals(List.of("held"), committedValues(first));
+
+            try (HangingTransactions sweeper = new HangingTransactions(client(), List.of(first.topic(), second.topic()),
+                    Duration.ofSeconds(30), now::get, false)) {
+                sweeper.sweep(id -> id == open.producerId());
+                now.addAndGet(31_000);
+                var ended = sweeper.sweep(id -> id == open.producerId());
+                assertEquals(1, ended.size(), "ended: " + ended);
+                assertEquals(first, ended.get(0).evidence().witness());
+                assertTrue(ended.get(0).committed(), "as it was ended on the first");
+                assertEquals(List.of("granted"), committedValues(second));
+            }
+        }
+    }
+
     /** A transaction open on one changelog partition and ended on another, at its producer's next epoch. */
     private record Split(KafkaProducer<String, byte[]> producer, long producerId, TopicPartition hanging, TopicPartition witness) {
     }
