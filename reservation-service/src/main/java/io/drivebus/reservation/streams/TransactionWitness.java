@@ -105,7 +105,7 @@ final class TransactionWitness implements AutoCloseable {
             // written after the marker: by another producer (the task moved on), whose records may also sit before it
             return Outcome.UNKNOWN;
         }
-        // the last data record before the marker, and that the marker's offset holds no data (it is a control record)
+        // the data record right before the marker, and that the marker's offset holds no data (it is a control record)
         long lastData = -1;
         boolean markerIsControl = true;
         List<ConsumerRecord<byte[], byte[]>> before = records(uncommitted, tp, Math.max(0, marker - LOOK_BACK), marker + 1);
@@ -119,8 +119,8 @@ final class TransactionWitness implements AutoCloseable {
                 markerIsControl = false;
             }
         }
-        if (lastData < 0 || !markerIsControl) {
-            return Outcome.UNKNOWN;
+        if (lastData != marker - 1 || !markerIsControl) {
+            return Outcome.UNKNOWN; // the transaction's last record is right before its marker, or compaction took it
         }
         long last = lastData;
         long stable = committed.endOffsets(List.of(tp), READ_FOR).get(tp);

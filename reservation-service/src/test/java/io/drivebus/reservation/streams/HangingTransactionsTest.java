@@ -110,12 +110,8 @@ class HangingTransactionsTest {
     @Test
     void aHangingTransactionThatCommittedOnItsOtherPartitionIsCommittedThereTooNotSplit() throws Exception {
         Split split = split(true);
-        try (KafkaProducer<String, byte[]> producer = split.producer;
-                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
-                        Duration.ofSeconds(30), now::get, false)) {
-            sweeper.sweep(id -> id == split.producerId);
-            now.addAndGet(31_000);
-            var ended = sweeper.sweep(id -> id == split.producerId);
+        try (KafkaProducer<String, byte[]> producer = split.producer) {
+            var ended = endedOnceHanging(split.producerId, split.hanging, split.witness);
             assertEquals(1, ended.size(), "ended: " + ended);
             assertEquals(split.hanging, ended.get(0).topicPartition());
             assertEquals(split.witness, ended.get(0).evidence().witness());
@@ -127,12 +123,8 @@ class HangingTransactionsTest {
     @Test
     void aHangingTransactionThatAbortedOnItsOtherPartitionIsAborted() throws Exception {
         Split split = split(false);
-        try (KafkaProducer<String, byte[]> producer = split.producer;
-                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
-                        Duration.ofSeconds(30), now::get, false)) {
-            sweeper.sweep(id -> id == split.producerId);
-            now.addAndGet(31_000);
-            var ended = sweeper.sweep(id -> id == split.producerId);
+        try (KafkaProducer<String, byte[]> producer = split.producer) {
+            var ended = endedOnceHanging(split.producerId, split.hanging, split.witness);
             assertEquals(1, ended.size(), "ended: " + ended);
             assertEquals(split.witness, ended.get(0).evidence().witness());
             assertEquals(TransactionWitness.Outcome.ABORTED, ended.get(0).evidence().outcome());
@@ -148,12 +140,8 @@ class HangingTransactionsTest {
         try (KafkaProducer<String, byte[]> other = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             other.send(new ProducerRecord<>(split.witness.topic(), "k", "a later owner".getBytes())).get();
         }
-        try (KafkaProducer<String, byte[]> producer = split.producer;
-                HangingTransactions sweeper = new HangingTransactions(client(), List.of(split.hanging.topic(), split.witness.topic()),
-                        Duration.ofSeconds(30), now::get, false)) {
-            sweeper.sweep(id -> id == split.producerId);
-            now.addAndGet(31_000);
-            var ended = sweeper.sweep(id -> id == split.producerId);
+        try (KafkaProducer<String, byte[]> producer = split.producer) {
+            var ended = endedOnceHanging(split.producerId, split.hanging, split.witness);
             assertEquals(1, ended.size(), "ended: " + ended);
             assertEquals(TransactionWitness.Outcome.UNKNOWN, ended.get(0).evidence().outcome());
             assertFalse(ended.get(0).committed(), "unknown: aborted, Kafka's own remedy");
@@ -179,16 +167,21 @@ class HangingTransactionsTest {
             markers.write(leader, first, open.producerId(), (short) open.producerEpoch(), open.coordinatorEpoch().orElse(-1), true);
             assertEquals(List.of("held"), committedValues(first));
 
-            try (HangingTransactions sweeper = new HangingTransactions(client(), List.of(first.topic(), second.topic()),
-                    Duration.ofSeconds(30), now::get, false)) {
-                sweeper.sweep(id -> id == open.producerId());
-                now.addAndGet(31_000);
-                var ended = sweeper.sweep(id -> id == open.producerId());
-                assertEquals(1, ended.size(), "ended: " + ended);
-                assertEquals(first, ended.get(0).evidence().witness());
-                assertTrue(ended.get(0).committed(), "as it was ended on the first");
-                assertEquals(List.of("granted"), committedValues(second));
-            }
+            var ended = endedOnceHanging(open.producerId(), first, second);
+            assertEquals(1, ended.size(), "ended: " + ended);
+            assertEquals(first, ended.get(0).evidence().witness());
+            assertTrue(ended.get(0).committed(), "as it was ended on the first");
+            assertEquals(List.of("granted"), committedValues(second));
+        }
+    }
+
+    /** What a sweeper of these partitions' topics ends of the producer's transactions once it has seen them open long enough. */
+    private List<HangingTransactions.Ended> endedOnceHanging(long producerId, TopicPartition... partitions) throws Exception {
+        List<String> topics = java.util.Arrays.stream(partitions).map(TopicPartition::topic).toList();
+        try (HangingTransactions sweeper = new HangingTransactions(client(), topics, Duration.ofSeconds(30), now::get, false)) {
+            assertEquals(List.of(), sweeper.sweep(id -> id == producerId), "first seen now");
+            now.addAndGet(31_000);
+            return sweeper.sweep(id -> id == producerId);
         }
     }
 
