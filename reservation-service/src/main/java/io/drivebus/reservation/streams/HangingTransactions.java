@@ -205,17 +205,31 @@ final class HangingTransactions implements AutoCloseable {
                 warnAtMostEveryMinute("a hanging transaction on " + o.partition() + " waits for a round that describes every partition");
                 continue;
             }
-            ended.add(end(new AbortTransactionSpec(o.partition(), producerId, (short) epoch, o.producer().coordinatorEpoch().orElse(-1)),
-                    evidence, leaders.get(o.partition())));
+            ended.add(end(new AbortTransactionSpec(o.partition(), producerId, markerEpoch(epoch, epochPerTransaction),
+                    o.producer().coordinatorEpoch().orElse(-1)), epoch, evidence, leaders.get(o.partition())));
         }
         return ended;
     }
 
     /**
+     * The epoch of the marker that ends a transaction open at {@code epoch}: the next, as the coordinator's own, where
+     * each transaction has its own epoch. Then the partition shows what any partition the coordinator ended shows, and
+     * is a witness for the transaction's other partitions on a later round; at the transaction's epoch it would look
+     * like the partition of a later transaction that ended the one before (KIP-890). Where transactions share epochs
+     * (transaction.version 1) the producer goes on at the same one, which a higher marker would fence.
+     */
+    static short markerEpoch(int epoch, boolean epochPerTransaction) {
+        return (short) (epochPerTransaction && epoch < Short.MAX_VALUE ? epoch + 1 : epoch);
+    }
+
+    /**
      * Commits where the transaction committed, aborts otherwise — where it aborted, and where nothing shows how it ended
      * (no witness: Kafka's own remedy, and the only way to unblock the partition).
+     *
+     * @param spec with the marker's epoch ({@link #markerEpoch})
+     * @param epoch the epoch the transaction is open at
      */
-    private Ended end(AbortTransactionSpec spec, TransactionWitness.Evidence evidence, Node leader) {
+    private Ended end(AbortTransactionSpec spec, int epoch, TransactionWitness.Evidence evidence, Node leader) {
         Ended e = new Ended(spec, evidence);
         TopicPartition tp = spec.topicPartition();
         String why = evidence.witness() == null ? "no other partition shows how it ended"
@@ -227,16 +241,16 @@ final class HangingTransactions implements AutoCloseable {
                 admin.abortTransaction(spec).all().get(30, TimeUnit.SECONDS);
             }
             LOG.warnf("%s a hanging transaction on %s (producer %d, epoch %d): open for over %d s, unknown to its coordinator; %s",
-                    e.committed() ? "committed" : "aborted", tp, spec.producerId(), spec.producerEpoch(), hangingAfterMs / 1000, why);
+                    e.committed() ? "committed" : "aborted", tp, spec.producerId(), epoch, hangingAfterMs / 1000, why);
         } catch (Exception ex) {
             if (e.committed()) {
                 LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be committed (%s); %s, so do not abort it "
-                        + "(that would split it): the sweeper tries again each round, and needs the ClusterAction permission", tp, spec.producerId(), spec.producerEpoch(),
-                        ex.getMessage(), why);
+                        + "(that would split it): the sweeper tries again each round, and needs the ClusterAction permission", tp, spec.producerId(),
+                        epoch, ex.getMessage(), why);
             } else {
                 LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be aborted (%s; %s); abort it with "
                         + "kafka-transactions.sh abort --topic %s --partition %d --producer-id %d --producer-epoch %d --coordinator-epoch %d",
-                        tp, spec.producerId(), spec.producerEpoch(), ex.getMessage(), why, tp.topic(), tp.partition(), spec.producerId(),
+                        tp, spec.producerId(), epoch, ex.getMessage(), why, tp.topic(), tp.partition(), spec.producerId(),
                         spec.producerEpoch(), spec.coordinatorEpoch());
             }
         }

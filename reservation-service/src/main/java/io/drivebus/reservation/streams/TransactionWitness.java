@@ -24,12 +24,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>A witness is a changelog partition of this application — written by one task's producer only, so the records
  * next to a marker are that producer's — where the same producer shows no open transaction at the epoch the
  * coordinator's markers carry (transactions bump it by one when they end: KIP-890's transaction.version 2, the only
- * kind where a witness is sound, so the sweeper asks for none elsewhere), or at the transaction's own epoch, which
- * only a marker written from outside carries (this sweeper's own from an earlier round: it follows itself). The
- * producer's last timestamp there is its marker's, which locates the marker. If that marker is the partition's last
- * record, nothing has been written there since (another producer's record before it would have its own marker after
- * it), so the data record before it is the transaction's last on that partition, and a {@code read_committed} reader
- * sees it exactly when the transaction committed.
+ * kind where a witness is sound, so the sweeper asks for none elsewhere). The sweeper writes its own markers at
+ * that epoch too, so a partition it ended on an earlier round is a witness for the rest. Not the transaction's own
+ * epoch: with no open transaction, that is a partition the transaction never wrote, showing the previous one's
+ * marker (the chaos harness found that out: it committed an aborted transaction). The producer's last timestamp
+ * there is its marker's, which locates the marker. If that marker is the partition's last record, nothing has been
+ * written there since (another producer's record before it would have its own marker after it), so the data record
+ * before it is the transaction's last on that partition, and a {@code read_committed} reader sees it exactly when
+ * the transaction committed.
  */
 final class TransactionWitness implements AutoCloseable {
 
@@ -85,8 +87,7 @@ final class TransactionWitness implements AutoCloseable {
         states.entrySet().stream().filter(e -> !e.getKey().equals(hanging) && e.getKey().topic().endsWith("-changelog"))
                 .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::toString))).forEach(e -> {
                     for (ProducerState ps : e.getValue().activeProducers()) {
-                        if (ps.producerId() == producerId && (ps.producerEpoch() == epoch + 1 || ps.producerEpoch() == epoch)
-                                && ps.currentTransactionStartOffset().isEmpty()
+                        if (ps.producerId() == producerId && ps.producerEpoch() == epoch + 1 && ps.currentTransactionStartOffset().isEmpty()
                                 && found.size() < MAX_WITNESSES) {
                             found.add(Map.entry(e.getKey(), ps.lastTimestamp()));
                         }

@@ -69,6 +69,8 @@ class HangingTransactionsTest {
             assertEquals(tp, aborted.get(0).topicPartition());
             assertEquals(TransactionWitness.Outcome.UNKNOWN, aborted.get(0).evidence().outcome(), "no other partition to witness it");
             assertFalse(aborted.get(0).committed(), "aborted, as Kafka's own tool would");
+            assertEquals(1, admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers().get(0).producerEpoch(),
+                    "its marker at the next epoch, as the coordinator's (the transaction was open at 0)");
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (lastStableOffset(tp) < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -150,7 +152,7 @@ class HangingTransactionsTest {
 
     @Test
     void aPartitionEndedFromOutsideEarlierIsAWitnessForTheRestSoTheSweeperFollowsItself() throws Exception {
-        // a transaction open on two partitions, ended on one of them from outside at its own epoch (as this sweeper
+        // a transaction open on two partitions, ended on one of them from outside at the next epoch (as this sweeper
         // does, e.g. on a round that could describe only that one), and with no other witness
         String name = "followed-" + Long.toHexString(System.nanoTime());
         TopicPartition first = new TopicPartition(name + "-drives-changelog", 0);
@@ -164,7 +166,8 @@ class HangingTransactionsTest {
             producer.send(new ProducerRecord<>(second.topic(), "r1", "granted".getBytes())).get();
             var open = admin.describeProducers(List.of(first)).partitionResult(first).get().activeProducers().get(0);
             var leader = admin.describeTopics(List.of(first.topic())).allTopicNames().get().get(first.topic()).partitions().get(0).leader();
-            markers.write(leader, first, open.producerId(), (short) open.producerEpoch(), open.coordinatorEpoch().orElse(-1), true);
+            markers.write(leader, first, open.producerId(), HangingTransactions.markerEpoch(open.producerEpoch(), true),
+                    open.coordinatorEpoch().orElse(-1), true);
             assertEquals(List.of("held"), committedValues(first));
 
             var ended = endedOnceHanging(open.producerId(), first, second);
@@ -172,6 +175,35 @@ class HangingTransactionsTest {
             assertEquals(first, ended.get(0).evidence().witness());
             assertTrue(ended.get(0).committed(), "as it was ended on the first");
             assertEquals(List.of("granted"), committedValues(second));
+        }
+    }
+
+    @Test
+    void aPartitionTheTransactionNeverWroteIsNoWitnessThoughItShowsTheTransactionsEpoch() throws Exception {
+        // the chaos run of 7 Dec 18:21: a transaction in progress when the broker died had written the drives changelog
+        // but not the seen-requests one, which showed its epoch with no open transaction — the previous transaction's
+        // marker. Taken for a witness, it had the sweeper commit a transaction its coordinator aborted.
+        String name = "previous-" + Long.toHexString(System.nanoTime());
+        TopicPartition drives = new TopicPartition(name + "-drives-changelog", 0);
+        TopicPartition seen = new TopicPartition(name + "-seen-changelog", 0);
+        try (Admin admin = Admin.create(client()); KafkaProducer<String, byte[]> producer = transactional()) {
+            admin.createTopics(List.of(new NewTopic(drives.topic(), 1, (short) 1), new NewTopic(seen.topic(), 1, (short) 1))).all().get();
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(drives.topic(), "d1", "held".getBytes())).get();
+            producer.send(new ProducerRecord<>(seen.topic(), "r1", "seen".getBytes())).get();
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(drives.topic(), "d1", "released".getBytes())).get();
+            var open = admin.describeProducers(List.of(drives)).partitionResult(drives).get().activeProducers().get(0);
+            var onSeen = admin.describeProducers(List.of(seen)).partitionResult(seen).get().activeProducers().get(0);
+            assertEquals(open.producerEpoch(), onSeen.producerEpoch(), "the seen partition shows the open transaction's epoch");
+            assertTrue(onSeen.currentTransactionStartOffset().isEmpty());
+
+            var ended = endedOnceHanging(open.producerId(), drives, seen);
+            assertEquals(1, ended.size(), "ended: " + ended);
+            assertEquals(TransactionWitness.Outcome.UNKNOWN, ended.get(0).evidence().outcome(), "no witness");
+            assertEquals(List.of("held"), committedValues(drives), "the open transaction aborted, not committed");
         }
     }
 
@@ -246,6 +278,10 @@ class HangingTransactionsTest {
         assertEquals(TransactionWitness.Outcome.UNKNOWN, HangingTransactions.endedAtCoordinator(null, 725).outcome());
         assertFalse(HangingTransactions.trackedByCoordinator(Map.of(2L, view(TransactionState.COMPLETE_COMMIT, 726)), 2, 725),
                 "a complete transaction is no longer the coordinator's to end");
+        // the sweeper's own markers: at the next epoch where each transaction has its own, else at the same
+        assertEquals(726, HangingTransactions.markerEpoch(725, true));
+        assertEquals(725, HangingTransactions.markerEpoch(725, false));
+        assertEquals(Short.MAX_VALUE, HangingTransactions.markerEpoch(Short.MAX_VALUE, true));
     }
 
     private static Properties client() {
