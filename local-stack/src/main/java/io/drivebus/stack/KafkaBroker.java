@@ -18,7 +18,8 @@ import java.util.UUID;
 
 /**
  * The real Apache Kafka broker (KRaft, one node acting as broker and controller) as a child process bound to
- * 127.0.0.1. Its classpath comes from the kafka-broker module; it starts in about two seconds.
+ * 127.0.0.1. Its classpath comes from the kafka-broker module; it starts in about two seconds. {@link KafkaCluster}
+ * starts several, with a controller of their own.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -26,18 +27,25 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final BrokerSecurity security;
-    /** 1 for the node that is broker and controller; a higher one for a broker that only {@link #join}ed it. */
+    /** 1 for the node that is the controller (and a broker, unless {@link #controllerOnly}); higher for one that {@link #join}ed it. */
     private final int nodeId;
     private final String clusterId;
+    /** A KRaft controller without a client listener: {@link #port} is its controller port. */
+    private final boolean controllerOnly;
+    /** How many replicas the cluster's internal topics, and topics created without a factor, get (2 of them in sync if more than one). */
+    private final int replicas;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort, BrokerSecurity security, int nodeId, String clusterId) {
+    private KafkaBroker(Path dir, int port, int controllerPort, BrokerSecurity security, int nodeId, String clusterId, boolean controllerOnly,
+            int replicas) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.security = security;
         this.nodeId = nodeId;
         this.clusterId = clusterId;
+        this.controllerOnly = controllerOnly;
+        this.replicas = replicas;
     }
 
     /** Starts a broker keeping its data in {@code dir}; an existing data directory is reused (a restart). */
@@ -47,9 +55,20 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** As {@link #start(Path, int)}; with {@code security}, the only client listener is SASL/SCRAM over TLS. */
     public static KafkaBroker start(Path dir, int port, BrokerSecurity security) {
-        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free(), security, 1, newClusterId());
+        KafkaBroker b = new KafkaBroker(dir, port == 0 ? Ports.free() : port, Ports.free(), security, 1, newClusterId(), false, 1);
         b.startProcess();
         return b;
+    }
+
+    /**
+     * Starts a KRaft controller alone (node 1, plaintext), for brokers to {@link #join}: whose topics then get
+     * {@code replicas} replicas unless created with a factor of their own, as do the cluster's internal topics.
+     */
+    static KafkaBroker startController(Path dir, int replicas) {
+        int controllerPort = Ports.free();
+        KafkaBroker c = new KafkaBroker(dir, controllerPort, controllerPort, null, 1, newClusterId(), true, replicas);
+        c.startProcess();
+        return c;
     }
 
     /**
@@ -60,7 +79,7 @@ public final class KafkaBroker implements AutoCloseable {
         if (security != null || nodeId <= 1) {
             throw new IllegalArgumentException("a joining broker is plaintext and numbered above 1");
         }
-        KafkaBroker b = new KafkaBroker(dir, Ports.free(), controllerPort, null, nodeId, clusterId);
+        KafkaBroker b = new KafkaBroker(dir, Ports.free(), controllerPort, null, nodeId, clusterId, false, replicas);
         b.startProcess();
         return b;
     }
@@ -137,31 +156,41 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void writeConfig(Path file, Path logs) throws IOException {
         Properties p = new Properties();
-        p.setProperty("process.roles", nodeId == 1 ? "broker,controller" : "broker");
+        p.setProperty("process.roles", controllerOnly ? "controller" : nodeId == 1 ? "broker,controller" : "broker");
         p.setProperty("node.id", String.valueOf(nodeId));
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
-        p.setProperty("listeners", listener + "://127.0.0.1:" + port + (nodeId == 1 ? ",CONTROLLER://127.0.0.1:" + controllerPort : ""));
-        p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        // with ACLs enforced, the controller must know the broker as a principal (see BrokerSecurity)
-        String controller = security != null && security.acls() ? "SASL_PLAINTEXT" : "PLAINTEXT";
-        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:" + controller);
-        p.setProperty("inter.broker.listener.name", listener);
+        if (controllerOnly) {
+            p.setProperty("listeners", "CONTROLLER://127.0.0.1:" + controllerPort);
+            p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT");
+        } else {
+            String listener = security == null ? "PLAINTEXT" : "SASL_SSL";
+            p.setProperty("listeners", listener + "://127.0.0.1:" + port + (nodeId == 1 ? ",CONTROLLER://127.0.0.1:" + controllerPort : ""));
+            p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
+            // with ACLs enforced, the controller must know the broker as a principal (see BrokerSecurity)
+            String controller = security != null && security.acls() ? "SASL_PLAINTEXT" : "PLAINTEXT";
+            p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:" + controller);
+            p.setProperty("inter.broker.listener.name", listener);
+        }
         if (security != null) {
             security.brokerProperties().forEach(p::setProperty);
         }
         p.setProperty("log.dirs", logs.toString());
         p.setProperty("num.partitions", "4");
         p.setProperty("auto.create.topics.enable", "false");
-        // One node: every internal topic must have replication factor 1 or groups and transactions hang.
-        p.setProperty("offsets.topic.replication.factor", "1");
+        // One node: every internal topic must have replication factor 1 or groups and transactions hang. A cluster
+        // replicates them as k8s/ does its topics: a broker's restart then leaves no partition without a leader.
+        String factor = String.valueOf(replicas);
+        String inSync = String.valueOf(Math.min(2, replicas));
+        p.setProperty("offsets.topic.replication.factor", factor);
         p.setProperty("offsets.topic.num.partitions", "4");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.replication.factor", factor);
+        p.setProperty("transaction.state.log.min.isr", inSync);
         p.setProperty("transaction.state.log.num.partitions", "4");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", factor);
+        p.setProperty("share.coordinator.state.topic.min.isr", inSync);
+        p.setProperty("default.replication.factor", factor);
+        p.setProperty("min.insync.replicas", inSync);
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         // the reservation-service's 2 s session timeout (fast takeover) is below the default floor of 6 s
         p.setProperty("group.min.session.timeout.ms", "1000");

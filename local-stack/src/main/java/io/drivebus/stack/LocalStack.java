@@ -19,12 +19,12 @@ public final class LocalStack implements AutoCloseable {
     /** What to start. Ports of 0 pick free ones (tests); the defaults are for people. */
     public record Options(Path dir, int kafkaPort, String postgresUrl, int postgresPort, int inventoryPort, int reservationPort,
             int agentPort, String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick,
-            boolean secure) {
+            boolean secure, int brokers) {
 
         public Options(Path dir, int kafkaPort, String postgresUrl, int postgresPort, int inventoryPort, int reservationPort, int agentPort,
                 String agentHost, String demoLibrary, int demoSlots, List<String> demoDrives, Duration leaseTick) {
             this(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary, demoSlots,
-                    demoDrives, leaseTick, false);
+                    demoDrives, leaseTick, false, 1);
         }
 
         /**
@@ -33,7 +33,16 @@ public final class LocalStack implements AutoCloseable {
          */
         public Options secured() {
             return new Options(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
-                    demoSlots, demoDrives, leaseTick, true);
+                    demoSlots, demoDrives, leaseTick, true, brokers);
+        }
+
+        /**
+         * {@code brokers} brokers with a controller of their own instead of one broker ({@link KafkaCluster}): topics and
+         * the services' changelogs get three replicas, two in sync, as in k8s/. Plaintext, on any free port.
+         */
+        public Options withBrokers(int brokers) {
+            return new Options(dir, kafkaPort, postgresUrl, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
+                    demoSlots, demoDrives, leaseTick, secure, brokers);
         }
 
         public static Options forPeople(Path dir) {
@@ -48,7 +57,7 @@ public final class LocalStack implements AutoCloseable {
 
         public Options withPostgresUrl(String url) {
             return new Options(dir, kafkaPort, url, postgresPort, inventoryPort, reservationPort, agentPort, agentHost, demoLibrary,
-                    demoSlots, demoDrives, leaseTick, secure);
+                    demoSlots, demoDrives, leaseTick, secure, brokers);
         }
     }
 
@@ -58,6 +67,8 @@ public final class LocalStack implements AutoCloseable {
     /** The master key the agents' host secrets are derived from (secure stacks only). */
     private String agentKey;
     private KafkaBroker broker;
+    /** Instead of {@link #broker}, when {@link Options#brokers} is above 1. */
+    private KafkaCluster cluster;
     private Postgres postgres;
     private final Map<String, ServiceProcess> services = Collections.synchronizedMap(new LinkedHashMap<>());
 
@@ -94,9 +105,18 @@ public final class LocalStack implements AutoCloseable {
             agentKey = "agent-key-" + Long.toHexString(new java.security.SecureRandom().nextLong());
             signing.put(HostKeys.principal(options.agentHost), HostKeys.secret(agentKey, options.agentHost));
         }
-        progress.accept("starting Kafka (KRaft, 127.0.0.1" + (security == null ? ")" : ", SASL/SCRAM over TLS)"));
-        broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort, security);
-        TopicSetup.ensureTopics(broker.bootstrap(), 4, broker.adminClientProperties());
+        if (options.brokers > 1) {
+            if (options.secure) {
+                throw new IllegalArgumentException("a stack of several brokers is plaintext");
+            }
+            progress.accept("starting Kafka (KRaft, " + options.brokers + " brokers and a controller, 127.0.0.1)");
+            cluster = KafkaCluster.start(options.dir.resolve("kafka"), options.brokers);
+            TopicSetup.ensureTopics(cluster.bootstrap(), 4);
+        } else {
+            progress.accept("starting Kafka (KRaft, 127.0.0.1" + (security == null ? ")" : ", SASL/SCRAM over TLS)"));
+            broker = KafkaBroker.start(options.dir.resolve("kafka"), options.kafkaPort, security);
+            TopicSetup.ensureTopics(broker.bootstrap(), 4, broker.adminClientProperties());
+        }
         if (options.postgresUrl == null || options.postgresUrl.isBlank()) {
             progress.accept("starting embedded PostgreSQL");
             postgres = Postgres.embedded(options.dir.resolve("postgres"), options.postgresPort);
@@ -106,7 +126,7 @@ public final class LocalStack implements AutoCloseable {
         }
         progress.accept("starting inventory-service, reservation-service, device-agent");
         Map<String, String> inventory = new LinkedHashMap<>(postgres.quarkusConfig());
-        inventory.put("kafka.bootstrap.servers", broker.bootstrap());
+        inventory.put("kafka.bootstrap.servers", bootstrap());
         inventory.putAll(kafkaSecurity("inventory-service"));
         if (options.secure) {
             inventory.put("drivebus.inventory.principal", "inventory-service");
@@ -117,7 +137,7 @@ public final class LocalStack implements AutoCloseable {
         services.put("reservation-service", startReservationService("reservation-service", options.reservationPort));
 
         Map<String, String> agent = new LinkedHashMap<>();
-        agent.put("kafka.bootstrap.servers", broker.bootstrap());
+        agent.put("kafka.bootstrap.servers", bootstrap());
         agent.putAll(kafkaSecurity("device-agent"));
         if (options.secure) {
             // signs as host:<host> (the default) and accepts only commands signed with this secret
@@ -142,7 +162,7 @@ public final class LocalStack implements AutoCloseable {
     /** For the ./stack script's last-resort cleanup should this launcher itself be killed. */
     private void recordPids() {
         List<String> pids = new ArrayList<>();
-        pids.add(String.valueOf(broker.pid()));
+        brokers().forEach(b -> pids.add(String.valueOf(b.pid())));
         services.values().forEach(p -> pids.add(String.valueOf(p.pid())));
         try {
             java.nio.file.Files.write(options.dir.resolve("pids"), pids);
@@ -154,7 +174,7 @@ public final class LocalStack implements AutoCloseable {
     /** Another reservation-service instance (same consumer group), for failover tests. */
     public ServiceProcess startReservationService(String name, int port) {
         Map<String, String> cfg = new LinkedHashMap<>();
-        cfg.put("kafka.bootstrap.servers", broker.bootstrap());
+        cfg.put("kafka.bootstrap.servers", bootstrap());
         cfg.putAll(kafkaSecurity("reservation-service"));
         if (options.secure) {
             // who may ask for what: jobs act for the site backup1 only; the inventory proxies authenticated operators
@@ -179,7 +199,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public String bootstrap() {
-        return broker.bootstrap();
+        return cluster != null ? cluster.bootstrap() : broker.bootstrap();
     }
 
     /** The {@code kafka.*} settings a service needs to reach the broker as {@code user} (none for a plaintext broker). */
@@ -196,12 +216,22 @@ public final class LocalStack implements AutoCloseable {
 
     /** Plain Kafka client settings for {@code user} (empty for a plaintext broker). */
     public Map<String, String> clientProperties(String user) {
-        BrokerSecurity s = broker.security();
+        BrokerSecurity s = broker == null ? null : broker.security();
         return s == null ? Map.of() : s.clientProperties(user, s.password(user));
     }
 
+    /** The one broker; for a stack of several, the first. */
     public KafkaBroker broker() {
-        return broker;
+        return brokers().get(0);
+    }
+
+    public List<KafkaBroker> brokers() {
+        return cluster != null ? cluster.brokers() : List.of(broker);
+    }
+
+    /** Null unless {@link Options#brokers} is above 1. */
+    public KafkaCluster cluster() {
+        return cluster;
     }
 
     public ServiceProcess service(String name) {
@@ -237,6 +267,9 @@ public final class LocalStack implements AutoCloseable {
         }
         if (broker != null) {
             broker.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 }

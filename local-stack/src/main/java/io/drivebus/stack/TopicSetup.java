@@ -4,6 +4,7 @@ import io.drivebus.schemas.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /**
  * Creates drivebus' topics as DESIGN.md implies: the library-keyed topics share one partition count (so one
  * reservation-service task sees all of a library's records in order), device status is compacted, and every
- * topic has a dead-letter topic.
+ * topic has a dead-letter topic. Replicated as the broker's default says (one broker: 1; a {@link KafkaCluster}: 3).
  */
 public final class TopicSetup {
     /**
@@ -30,6 +31,8 @@ public final class TopicSetup {
      */
     public static final Map<String, String> REQUESTS_CONFIG = Map.of("message.timestamp.type", "LogAppendTime",
             "max.message.bytes", String.valueOf(2 * 1024 * 1024));
+
+    private static final Optional<Short> BROKER_DEFAULT = Optional.empty();
 
     public static void ensureTopics(String bootstrap, int partitions) {
         ensureTopics(bootstrap, partitions, Map.of());
@@ -47,19 +50,19 @@ public final class TopicSetup {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> topics = new ArrayList<>();
             for (String t : Topics.ALL) {
-                NewTopic nt = new NewTopic(t, partitions, (short) 1);
+                NewTopic nt = new NewTopic(t, Optional.of(partitions), BROKER_DEFAULT);
                 if (t.equals(Topics.DEVICE_STATUS)) {
                     nt.configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000"));
                 } else if (t.equals(Topics.RESERVATION_REQUESTS)) {
                     nt.configs(REQUESTS_CONFIG);
                 }
                 topics.add(nt);
-                topics.add(new NewTopic(Topics.dlq(t), 1, (short) 1));
+                topics.add(new NewTopic(Topics.dlq(t), Optional.of(1), BROKER_DEFAULT));
             }
             // the hosts' command topics are each agent's to create (or declared per host in k8s); their dead letters are shared
-            topics.add(new NewTopic(Topics.dlq(Topics.DEVICE_COMMANDS), 1, (short) 1));
+            topics.add(new NewTopic(Topics.dlq(Topics.DEVICE_COMMANDS), Optional.of(1), BROKER_DEFAULT));
             for (String host : hosts) {
-                topics.add(new NewTopic(Topics.deviceCommands(host), 1, (short) 1));
+                topics.add(new NewTopic(Topics.deviceCommands(host), Optional.of(1), BROKER_DEFAULT));
             }
             topics.removeIf(t -> existing.contains(t.name()));
             if (existing.contains(Topics.RESERVATION_REQUESTS)) {
