@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
+import io.drivebus.stack.KafkaBroker;
 import io.drivebus.stack.LocalStack;
 import io.drivebus.stack.Ports;
 import io.drivebus.stack.ServiceProcess;
@@ -29,12 +30,17 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "drivebus.chaos", matches = "true")
 class ChaosIT {
     static final int CYCLES = Integer.getInteger("drivebus.chaos.cycles", 2);
+    /**
+     * 1: the one broker of the local stack, every partition without a leader while it is down. 3: brokers with a
+     * controller of their own, replicated as k8s/ replicates, one of them killed a cycle ({@code -Ddrivebus.chaos.brokers=3}).
+     */
+    static final int BROKERS = Integer.getInteger("drivebus.chaos.brokers", 1);
     static final Duration ANSWER = Duration.ofSeconds(120);
 
     @Test
     void invariantsHoldUnderKillsOfEveryProcess() throws Exception {
         Path dir = Files.createTempDirectory("drivebus-chaos");
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.forTests(dir), m -> System.out.println("stack: " + m));
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.forTests(dir).withBrokers(BROKERS), m -> System.out.println("stack: " + m));
                 DrivebusClient client = DrivebusClient.connect(ClientConfig.of(stack.bootstrap()).withSource("chaos"))) {
             ServiceProcess second = stack.startReservationService("reservation-service-b", Ports.free());
             try {
@@ -62,10 +68,15 @@ class ChaosIT {
             Thread.sleep(1_000);
             victim.start().awaitReady(Duration.ofSeconds(120));
             Thread.sleep(3_000);
-            System.out.println("chaos: cycle " + c + ": kill -9 the broker");
-            stack.broker().kill();
+            KafkaBroker broker = stack.brokers().get(c % BROKERS);
+            System.out.println("chaos: cycle " + c + ": kill -9 the broker" + (BROKERS > 1 ? " " + broker.dir().getFileName() : ""));
+            broker.kill();
             Thread.sleep(1_000);
-            stack.broker().startProcess();
+            broker.startProcess();
+            if (stack.cluster() != null) {
+                // one failure at a time, as in a deployment: the next broker goes down once this one has caught up
+                stack.cluster().awaitInSync(Duration.ofSeconds(120));
+            }
         }
         Thread.sleep(5_000);
         load.stop();
@@ -74,9 +85,9 @@ class ChaosIT {
         assertTrue(load.cycles() > 10, "the load went on: " + load.cycles());
         // first, as a split transaction is the cause the later checks would only show the effects of
         // (Kafka splits a transaction when its coordinator drops a marker for a partition without a leader, as on
-        // this one broker's every restart: docs/known-issues.md.) A split whose only aborted part is its offsets
+        // one broker's every restart: docs/known-issues.md.) A split whose only aborted part is its offsets
         // commit is a re-delivery, which the invariants below check the service answers as once; any other loses.
-        List<TransactionOutcomes.Split> splits = TransactionOutcomes.splits(stack.broker().dir().resolve("data"));
+        List<TransactionOutcomes.Split> splits = TransactionOutcomes.splits(stack.brokers().stream().map(b -> b.dir().resolve("data")).toList());
         splits.forEach(s -> System.out.println("chaos: split transaction " + s + (s.redelivers() ? " (its inputs read again)" : "")));
         assertEquals(List.of(), splits.stream().filter(s -> !s.redelivers()).toList(),
                 "every transaction ended the same way on every partition it wrote, or at worst had its inputs read again");

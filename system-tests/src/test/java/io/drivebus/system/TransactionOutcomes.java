@@ -25,6 +25,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * segment's end is not read. Compaction could drop a marker, but a test's topics are far from their first clean.
  */
 final class TransactionOutcomes {
+    static final String REPLICAS_DIFFER = "REPLICAS_DIFFER";
 
     /** A transaction that committed on some partitions and aborted on others: "producer/epoch {partition=END, …}". */
     record Split(String transaction, Map<String, String> ends) {
@@ -33,7 +34,7 @@ final class TransactionOutcomes {
          * must answer as once (its seen requests committed with it). Any other split loses answers or state.
          */
         boolean redelivers() {
-            return ends.entrySet().stream().allMatch(e -> e.getKey().startsWith("__consumer_offsets-") == e.getValue().equals("ABORT"));
+            return ends.entrySet().stream().allMatch(e -> e.getValue().equals(e.getKey().startsWith("__consumer_offsets-") ? "ABORT" : "COMMIT"));
         }
 
         @Override
@@ -44,21 +45,33 @@ final class TransactionOutcomes {
 
     /** Each transaction that committed on some partitions and aborted on others. */
     static List<Split> splits(Path logDirs) throws IOException {
+        return splits(List.of(logDirs));
+    }
+
+    /**
+     * As {@link #splits(Path)}, over the log directories of every broker of a cluster: each holds the replicas it has
+     * of a partition, and two replicas that ended a transaction differently there (which Kafka's replication should rule
+     * out) make it split too, its end on that partition {@value #REPLICAS_DIFFER}.
+     */
+    static List<Split> splits(List<Path> logDirs) throws IOException {
         Map<String, Map<String, String>> ends = new TreeMap<>();
-        File[] partitions = logDirs.toFile().listFiles(File::isDirectory);
-        if (partitions == null) {
-            throw new IOException("no broker log directory at " + logDirs);
-        }
-        for (File partition : partitions) {
-            // the KRaft metadata and the coordinator's own log are not written in transactions
-            if (partition.getName().startsWith("__cluster_metadata") || partition.getName().startsWith("__transaction_state")) {
-                continue;
+        for (Path dir : logDirs) {
+            File[] partitions = dir.toFile().listFiles(File::isDirectory);
+            if (partitions == null) {
+                throw new IOException("no broker log directory at " + dir);
             }
-            endsOf(partition).forEach((txn, end) -> ends.computeIfAbsent(txn, k -> new TreeMap<>()).put(partition.getName(), end));
+            for (File partition : partitions) {
+                // the KRaft metadata and the coordinator's own log are not written in transactions
+                if (partition.getName().startsWith("__cluster_metadata") || partition.getName().startsWith("__transaction_state")) {
+                    continue;
+                }
+                endsOf(partition).forEach((txn, end) -> ends.computeIfAbsent(txn, k -> new TreeMap<>())
+                        .merge(partition.getName(), end, (a, b) -> a.equals(b) ? a : REPLICAS_DIFFER));
+            }
         }
         List<Split> splits = new ArrayList<>();
         ends.forEach((txn, byPartition) -> {
-            if (new HashSet<>(byPartition.values()).size() > 1) {
+            if (new HashSet<>(byPartition.values()).size() > 1 || byPartition.containsValue(REPLICAS_DIFFER)) {
                 splits.add(new Split(txn, byPartition));
             }
         });

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.stack.KafkaBroker;
+import io.drivebus.stack.KafkaCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,12 +29,37 @@ class TransactionOutcomesTest {
 
     @Test
     void aTransactionAbortedOnOnePartitionAndCommittedOnAnotherIsSplit(@TempDir Path dir) throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(dir, 0)) {
+            Path data = broker.dir().resolve("data");
+            splitOne(broker.bootstrap(), List.of(data));
+            Map<String, String> onAnswers = TransactionOutcomes.endsOf(data.resolve("answers-0").toFile());
+            assertEquals(2, onAnswers.size(), "both transactions' ends read: " + onAnswers);
+            assertTrue(onAnswers.values().stream().allMatch("COMMIT"::equals), onAnswers.toString());
+        }
+    }
+
+    @Test
+    void onAClusterEveryBrokersReplicasAreRead(@TempDir Path dir) throws Exception {
+        try (KafkaCluster cluster = KafkaCluster.start(dir, 3)) {
+            splitOne(cluster.bootstrap(), cluster.brokers().stream().map(b -> b.dir().resolve("data")).toList());
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrap()))) {
+                // the topics and the coordinator's log took the cluster's three replicas, as a deployment's do
+                for (var t : admin.describeTopics(List.of("answers", "__transaction_state")).allTopicNames().get().values()) {
+                    assertTrue(t.partitions().stream().allMatch(p -> p.replicas().size() == 3), t.toString());
+                }
+            }
+            cluster.awaitInSync(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Commits a transaction on "answers" that a marker from outside aborted on "changelog", and reads it as split. */
+    private static void splitOne(String bootstrap, List<Path> data) throws Exception {
         TopicPartition changelog = new TopicPartition("changelog", 0);
-        try (KafkaBroker broker = KafkaBroker.start(dir, 0);
-                Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("answers", 1, (short) 1), new NewTopic("changelog", 1, (short) 1))).all().get();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("answers", Optional.of(1), Optional.empty()),
+                    new NewTopic("changelog", Optional.of(1), Optional.empty()))).all().get();
             Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "transaction-outcomes-test");
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
                 producer.initTransactions();
@@ -51,18 +78,14 @@ class TransactionOutcomesTest {
                         open.coordinatorEpoch().orElse(-1))).all().get();
                 producer.commitTransaction();
 
-                Path data = broker.dir().resolve("data");
                 List<String> splits = awaitSplits(data, Duration.ofSeconds(30));
                 assertEquals(List.of(open.producerId() + "/" + open.producerEpoch() + " {answers-0=COMMIT, changelog-0=ABORT}"), splits);
-                Map<String, String> onAnswers = TransactionOutcomes.endsOf(data.resolve("answers-0").toFile());
-                assertEquals(2, onAnswers.size(), "both transactions' ends read: " + onAnswers);
-                assertTrue(onAnswers.values().stream().allMatch("COMMIT"::equals), onAnswers.toString());
             }
         }
     }
 
     /** The coordinator writes the markers after the commit call returns. */
-    private static List<String> awaitSplits(Path data, Duration within) throws Exception {
+    private static List<String> awaitSplits(List<Path> data, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         List<String> splits = strings(TransactionOutcomes.splits(data));
         while (splits.isEmpty() && System.nanoTime() < deadline) {
@@ -85,6 +108,8 @@ class TransactionOutcomesTest {
         // the run of 15:29: state changes aborted, answers committed
         assertFalse(split(Map.of("__consumer_offsets-3", "COMMIT", "events-3", "COMMIT", "drives-changelog-3", "ABORT")).redelivers());
         assertFalse(split(Map.of("__consumer_offsets-3", "ABORT", "events-3", "COMMIT", "drives-changelog-3", "ABORT")).redelivers());
+        // two replicas of one partition that disagree lose whichever way the rest went
+        assertFalse(split(Map.of("__consumer_offsets-3", "ABORT", "events-3", TransactionOutcomes.REPLICAS_DIFFER)).redelivers());
     }
 
     private static TransactionOutcomes.Split split(Map<String, String> ends) {
