@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 7's chaos harness: under steady reserve/release load (loads and unloads really move volumes), each cycle
- * kill -9s the device-agent, kill -9s a reservation-service instance and kill -9s the broker, restarting each.
- * Afterwards every transaction must have ended the same way on every partition it wrote (read from the broker's
- * segments: {@link TransactionOutcomes}), DESIGN.md's invariants are checked on the complete recorded history, and the
- * inventory must converge to the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code -Ddrivebus.chaos.cycles=20}
- * for the full run).
+ * kill -9s the device-agent, kill -9s a reservation-service instance and kill -9s the broker (of several, one in turn),
+ * restarting each. Afterwards every transaction must have ended the same way on every partition it wrote (read from the
+ * brokers' segments: {@link TransactionOutcomes}), DESIGN.md's invariants are checked on the complete recorded history,
+ * and the inventory must converge to the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code
+ * -Ddrivebus.chaos.cycles=20} for the full run, {@code -Ddrivebus.chaos.brokers=3} for a deployment's replication).
  *
  * <p>Opt-in rather than in the default run because of its length (about 1.5 min a cycle on the 2-core machine):
  * {@code system-tests/chaos.sh} runs the short form. Its first runs found requests left unanswered across a broker
