@@ -32,7 +32,10 @@ public final class KafkaBroker implements AutoCloseable {
     private final String clusterId;
     /** A KRaft controller without a client listener: {@link #port} is its controller port. */
     private final boolean controllerOnly;
-    /** How many replicas the cluster's internal topics, and topics created without a factor, get (2 of them in sync if more than one). */
+    /**
+     * How many replicas the cluster's internal topics, and topics created without a factor, get; all but one of them (at
+     * least one, at most two) must be in sync for a write, so that any one broker may be down.
+     */
     private final int replicas;
     private Process process;
 
@@ -181,7 +184,7 @@ public final class KafkaBroker implements AutoCloseable {
         // One node: every internal topic must have replication factor 1 or groups and transactions hang. A cluster
         // replicates them as k8s/ does its topics: a broker's restart then leaves no partition without a leader.
         String factor = String.valueOf(replicas);
-        String inSync = String.valueOf(Math.min(2, replicas));
+        String inSync = String.valueOf(Math.min(2, Math.max(1, replicas - 1)));
         p.setProperty("offsets.topic.replication.factor", factor);
         p.setProperty("offsets.topic.num.partitions", "4");
         p.setProperty("transaction.state.log.replication.factor", factor);
