@@ -54,6 +54,10 @@ public final class KafkaCluster implements AutoCloseable {
         return brokers;
     }
 
+    public KafkaBroker controller() {
+        return controller;
+    }
+
     /** Every broker's address: clients find the rest from any one that is up. */
     public String bootstrap() {
         return String.join(",", brokers.stream().map(KafkaBroker::bootstrap).toList());

@@ -163,6 +163,9 @@ public final class LocalStack implements AutoCloseable {
     private void recordPids() {
         List<String> pids = new ArrayList<>();
         brokers().forEach(b -> pids.add(String.valueOf(b.pid())));
+        if (cluster != null) {
+            pids.add(String.valueOf(cluster.controller().pid()));
+        }
         services.values().forEach(p -> pids.add(String.valueOf(p.pid())));
         try {
             java.nio.file.Files.write(options.dir.resolve("pids"), pids);
