@@ -47,6 +47,8 @@ final class Report {
             JsonNode l = s.path("latency");
             String result = s.has("error") ? "ERROR: " + s.path("error").asText()
                     : s.has("skipped") ? "skipped: " + s.path("skipped").asText()
+                    // a row held to no goal of its own (the latency curve, the sweep) is not a miss of the 500/s goal's bounds
+                    : s.path("goal").asText("").startsWith("report") ? "report"
                     : s.has("pass") ? (s.path("pass").asBoolean() ? "pass" : "**miss**") : "report";
             String what = s.path("description").asText("");
             if (e.getKey().equals("footprint")) {
