@@ -643,7 +643,9 @@ public final class DrivebusClient implements AutoCloseable {
         try {
             while (running) {
                 Runnable task;
-                while ((task = pollTasks.poll()) != null) {
+                // not past close(): its wakeup ends one blocking task, and the next queued (a metadata fetch against an
+                // unreachable bus) would hold close() for its whole 5 s join
+                while (running && (task = pollTasks.poll()) != null) {
                     task.run();
                 }
                 if (System.nanoTime() - lastIdleCheck > TimeUnit.SECONDS.toNanos(1)) {
@@ -652,7 +654,7 @@ public final class DrivebusClient implements AutoCloseable {
                 }
                 if (assigned.isEmpty()) {
                     task = pollTasks.poll(200, TimeUnit.MILLISECONDS);
-                    if (task != null) {
+                    if (task != null && running) {
                         task.run();
                     }
                     continue;
