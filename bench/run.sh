@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario of issue 7 against real processes (Kafka broker, reservation-service instances;
 # PostgreSQL and the inventory-service for the footprint and the inventory scenarios; a device-agent for the
-# footprint; Amanda's changer for `amanda`) and writes docs/benchmarks.md and docs/benchmarks.json. Takes about
-# 30 minutes; run it on a quiet machine.
+# footprint; Amanda's changer for `amanda`) and writes docs/benchmarks.md and docs/benchmarks.json. Takes 40–60
+# minutes (42 on 7 December at 23:51, 57 at 19:43); run it on a quiet machine.
 #   bench/run.sh                 everything
 #   bench/run.sh --quick         short runs: a smoke test of the harness, not figures to quote
 #   bench/run.sh --only latency,contention   scenarios: footprint, inventory-lookup, inventory-lag, latency, latency-curve,
