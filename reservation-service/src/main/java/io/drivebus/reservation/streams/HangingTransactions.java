@@ -1,6 +1,7 @@
 package io.drivebus.reservation.streams;
 
 import io.drivebus.schemas.Topics;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.admin.TransactionState;
 import io.drivebus.reservation.streams.TransactionWitness.Outcome;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.jboss.logging.Logger;
 
 /**
@@ -243,7 +245,13 @@ final class HangingTransactions implements AutoCloseable {
             LOG.warnf("%s a hanging transaction on %s (producer %d, epoch %d): open for over %d s, unknown to its coordinator; %s",
                     e.committed() ? "committed" : "aborted", tp, spec.producerId(), epoch, hangingAfterMs / 1000, why);
         } catch (Exception ex) {
-            if (e.committed()) {
+            Throwable cause = ex instanceof ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
+            if (cause instanceof RetriableException || cause instanceof IOException) {
+                // the partition's leader moved or is down since this round looked (a broker restart): no permission is
+                // missing, and a marker the coordinator was late with may have ended it meanwhile. The next round sees.
+                LOG.warnf("a hanging transaction on %s (producer %d, epoch %d) could not be %s this round (%s); %s: looked at again "
+                        + "next round", tp, spec.producerId(), epoch, e.committed() ? "committed" : "aborted", cause.getMessage(), why);
+            } else if (e.committed()) {
                 LOG.errorf("a hanging transaction blocks %s (producer %d, epoch %d) and could not be committed (%s); %s, so do not abort it "
                         + "(that would split it): the sweeper tries again each round, and needs the ClusterAction permission", tp, spec.producerId(),
                         epoch, ex.getMessage(), why);
