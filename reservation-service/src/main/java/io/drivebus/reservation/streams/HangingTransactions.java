@@ -246,9 +246,7 @@ final class HangingTransactions implements AutoCloseable {
                     e.committed() ? "committed" : "aborted", tp, spec.producerId(), epoch, hangingAfterMs / 1000, why);
         } catch (Exception ex) {
             Throwable cause = ex instanceof ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
-            if (cause instanceof RetriableException || cause instanceof IOException) {
-                // the partition's leader moved or is down since this round looked (a broker restart): no permission is
-                // missing, and a marker the coordinator was late with may have ended it meanwhile. The next round sees.
+            if (leaderAway(cause)) {
                 LOG.warnf("a hanging transaction on %s (producer %d, epoch %d) could not be %s this round (%s); %s: looked at again "
                         + "next round", tp, spec.producerId(), epoch, e.committed() ? "committed" : "aborted", cause.getMessage(), why);
             } else if (e.committed()) {
@@ -263,6 +261,15 @@ final class HangingTransactions implements AutoCloseable {
             }
         }
         return e;
+    }
+
+    /**
+     * A refusal because the partition's leader moved or is down since this round looked (a broker restart): no permission
+     * is missing, and a marker the coordinator was late with may have ended the transaction meanwhile. The next round
+     * looks again, with the leader it finds then.
+     */
+    static boolean leaderAway(Throwable cause) {
+        return cause instanceof RetriableException || cause instanceof IOException;
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.drivebus.reservation.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.stack.KafkaBroker;
@@ -23,6 +26,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -82,6 +87,31 @@ class LeaderlessPartitionCommitTest {
                 }
                 assertEquals(List.of("held by r1"), committedValues(first.bootstrap(), drives), "the state change is kept, as its answer was");
             }
+        }
+    }
+
+    /**
+     * The sweeper's marker sent to a broker that no longer leads the partition (the leader moved between the round's
+     * look and its write, as in the 3-broker chaos run of 8 December): the broker refuses it, and the sweeper takes
+     * that for a leader away, to look at again next round, not for a missing permission.
+     */
+    @Test
+    void aMarkerSentToABrokerThatDoesNotLeadThePartitionIsRefusedAsTheLeaderAway(@TempDir Path dir) throws Exception {
+        TopicPartition drives = new TopicPartition("moved-drives-changelog", 0);
+        try (KafkaBroker first = KafkaBroker.start(dir.resolve("node-1"), 0); KafkaBroker second = first.join(dir.resolve("node-2"), 2);
+                Admin admin = Admin.create(client(first.bootstrap())); TransactionMarkers markers = new TransactionMarkers(client(first.bootstrap()))) {
+            await("two brokers", () -> nodes(admin) == 2);
+            // node 1 a follower, as the old leader was in the chaos run
+            admin.createTopics(List.of(new NewTopic(drives.topic(), Map.of(0, List.of(2, 1))))).all().get();
+            await("the partition led by node 2", () -> leader(admin, drives) != null && leader(admin, drives).id() == 2);
+            Node notLeader = admin.describeCluster().nodes().get().stream().filter(n -> n.id() == 1).findFirst().orElseThrow();
+
+            Exception refused = assertThrows(Exception.class, () -> markers.write(notLeader, drives, 4711, (short) 1, 0, true));
+            assertInstanceOf(NotLeaderOrFollowerException.class, refused, "refused: " + refused);
+            assertTrue(HangingTransactions.leaderAway(refused));
+            assertTrue(HangingTransactions.leaderAway(new java.io.IOException("leader 127.0.0.1:1 of " + drives + " not reachable")));
+            assertFalse(HangingTransactions.leaderAway(new ClusterAuthorizationException("no ClusterAction")),
+                    "a missing permission is an error the operator must see");
         }
     }
 
