@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 7's chaos harness: under steady reserve/release load (loads and unloads really move volumes), each cycle
- * kill -9s the device-agent, kill -9s a reservation-service instance and kill -9s the broker (of several, one in turn),
- * restarting each. Afterwards every transaction must have ended the same way on every partition it wrote (read from the
- * brokers' segments: {@link TransactionOutcomes}), DESIGN.md's invariants are checked on the complete recorded history,
- * and the inventory must converge to the agent's view. Opt-in ({@code -Ddrivebus.chaos=true}; {@code
- * -Ddrivebus.chaos.cycles=20} for the full run, {@code -Ddrivebus.chaos.brokers=3} for a deployment's replication).
+ * kill -9s the device-agent, kill -9s a reservation-service instance and kill -9s the broker (of several, one in turn,
+ * and then their KRaft controller), restarting each. Afterwards every transaction must have ended the same way on
+ * every partition it wrote (read from the brokers' segments: {@link TransactionOutcomes}), DESIGN.md's invariants are
+ * checked on the complete recorded history, and the inventory must converge to the agent's view. Opt-in ({@code
+ * -Ddrivebus.chaos=true}; {@code -Ddrivebus.chaos.cycles=20} for the full run, {@code -Ddrivebus.chaos.brokers=3} for a
+ * deployment's replication).
  *
  * <p>Opt-in rather than in the default run because of its length (about 1.5 min a cycle on the 2-core machine):
  * {@code system-tests/chaos.sh} runs the short form. Its first runs found requests left unanswered across a broker
@@ -32,7 +33,8 @@ class ChaosIT {
     static final int CYCLES = Integer.getInteger("drivebus.chaos.cycles", 2);
     /**
      * 1: the one broker of the local stack, every partition without a leader while it is down. 3: brokers with a
-     * controller of their own, replicated as k8s/ replicates, one of them killed a cycle ({@code -Ddrivebus.chaos.brokers=3}).
+     * controller of their own, replicated as k8s/ replicates, one of them and then the controller killed a cycle
+     * ({@code -Ddrivebus.chaos.brokers=3}).
      */
     static final int BROKERS = Integer.getInteger("drivebus.chaos.brokers", 1);
     static final Duration ANSWER = Duration.ofSeconds(120);
@@ -75,6 +77,15 @@ class ChaosIT {
             broker.startProcess();
             if (stack.cluster() != null) {
                 // one failure at a time, as in a deployment: the next broker goes down once this one has caught up
+                stack.cluster().awaitInSync(Duration.ofSeconds(120));
+                // the KRaft controller too: while it is down no leader can move, and on its return every broker must
+                // register with it again; the transactions under way must come through that as they do a broker's loss
+                Thread.sleep(3_000);
+                KafkaBroker controller = stack.cluster().controller();
+                System.out.println("chaos: cycle " + c + ": kill -9 the controller");
+                controller.kill();
+                Thread.sleep(1_000);
+                controller.startProcess();
                 stack.cluster().awaitInSync(Duration.ofSeconds(120));
             }
         }
