@@ -4,7 +4,9 @@ import io.drivebus.schemas.Envelope;
 import io.drivebus.schemas.InvalidMessageException;
 import io.drivebus.schemas.MessageCodec;
 import io.drivebus.schemas.Payload;
+import io.drivebus.schemas.device.CommandOutcome;
 import io.drivebus.schemas.device.DeviceCommand;
+import io.drivebus.schemas.device.DeviceCommandResult;
 import io.drivebus.schemas.reservation.ReservationBroken;
 import io.drivebus.schemas.reservation.ReservationCancelled;
 import io.drivebus.schemas.reservation.ReservationDenied;
@@ -102,16 +104,21 @@ final class EventHistory {
     }
 
     /**
-     * DESIGN.md's invariants 1-3 on the committed history of the events and commands topics: every reserve in
-     * {@code requestIds} answered exactly once, no drive or volume granted twice, tokens per drive never going back.
+     * DESIGN.md's invariants 1-3 on the committed history of the events, commands and device events topics: every
+     * reserve in {@code requestIds} answered exactly once, no drive or volume granted twice, tokens per drive never
+     * going back, and no agent running a command under a token below one it ran before.
      */
     static void assertInvariants(String bootstrap, Set<String> requestIds, Map<String, io.drivebus.client.Reservation> seen) {
         EventHistory events = read(bootstrap, io.drivebus.schemas.Topics.RESERVATION_EVENTS);
         EventHistory commands = readCommands(bootstrap);
+        EventHistory results = read(bootstrap, io.drivebus.schemas.Topics.DEVICE_EVENTS);
+        System.out.printf("history: %d reservation events, %d device commands, %d command results%n", events.messages.size(),
+                commands.messages.size(), results.messages.size());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.requestsAnsweredExactlyOnce(requestIds));
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.noDoubleGrant());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.tokensIncreasePerDrive());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), commands.tokensIncreasePerDrive());
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), results.agentsRanNothingBelowTheirHighest());
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), events.clientsSawWhatCommitted(seen));
     }
 
@@ -222,6 +229,30 @@ final class EventHistory {
             return x.reservationId();
         }
         return ((ReservationDenied) p).reservationId();
+    }
+
+    /**
+     * Invariant 3, agent side, on what the agents reported: per drive, every command an agent ran (done or failed: it
+     * admitted the token first) has a token at least as high as every one it ran before, in the order it reported
+     * them. Refused commands did not run. A result sent again for a command already answered (an agent restarted
+     * before its read of the command was committed, and answers from its stored result) is not a second run.
+     */
+    List<String> agentsRanNothingBelowTheirHighest() {
+        Map<String, Long> highest = new HashMap<>();
+        Set<String> answered = new HashSet<>();
+        List<String> v = new ArrayList<>();
+        for (Envelope<? extends Payload> e : messages) {
+            if (e.payload() instanceof DeviceCommandResult r && r.drive() != null && r.outcome() != CommandOutcome.refused
+                    && answered.add(r.commandId())) {
+                String dk = r.library() + "/" + r.drive();
+                Long before = highest.get(dk);
+                if (before != null && r.token() < before) {
+                    v.add("drive " + dk + ": " + r.action() + " " + r.commandId() + " ran under token " + r.token() + " after " + before);
+                }
+                highest.merge(dk, r.token(), Math::max);
+            }
+        }
+        return v;
     }
 
     /** Invariant 3, service side: per drive, each grant's token is above every earlier one. */
