@@ -18,8 +18,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
  * Several real brokers and a KRaft controller of their own, each a child process on 127.0.0.1 (plaintext): the shape
  * a deployment runs, where a topic has three replicas, two in sync, and so a broker's restart leaves every partition a
  * leader. The single-broker stack cannot show that, and Kafka's coordinator treats a partition without a leader as
- * deleted (docs/known-issues.md). One controller: the chaos harness kills it as it does a broker, and the brokers go
- * on serving while it is down; a deployment runs three.
+ * deleted (docs/known-issues.md). One controller, which the chaos harness kills as it does a broker; a deployment runs
+ * three.
  */
 public final class KafkaCluster implements AutoCloseable {
     private final KafkaBroker controller;

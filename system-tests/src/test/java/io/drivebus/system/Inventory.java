@@ -2,6 +2,9 @@ package io.drivebus.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drivebus.schemas.device.DriveStatus;
+import io.drivebus.schemas.device.LibraryStatus;
+import io.drivebus.schemas.device.SlotStatus;
 import io.drivebus.stack.LocalStack;
 import java.io.IOException;
 import java.net.URI;
@@ -9,6 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /** The inventory-service's REST API as the system tests read it: poll until a condition holds. */
@@ -71,5 +77,42 @@ final class Inventory {
             }
         }
         return JSON.missingNode();
+    }
+
+    /**
+     * Where an inventory differs from an agent's status of the library (each slot's state and volume; each drive's state,
+     * volume and source slot) or from a library nothing holds: empty when it is that status, with nothing reserved.
+     */
+    static String differences(LibraryStatus status, JsonNode inv) {
+        List<String> d = new ArrayList<>();
+        for (SlotStatus s : status.slots()) {
+            var view = slot(inv, s.slot());
+            if (!s.state().name().equals(view.path("state").asText()) || !Objects.equals(s.label(), text(view, "label"))) {
+                d.add("slot " + s.slot() + ": agent " + s.state() + " " + s.label() + ", inventory " + view);
+            }
+            if (view.path("reserved").asBoolean()) {
+                d.add("slot " + s.slot() + " still reserved: " + view);
+            }
+        }
+        for (DriveStatus ds : status.drives()) {
+            var view = drive(inv, ds.id());
+            if (!ds.state().name().equals(view.path("state").asText()) || !Objects.equals(ds.label(), text(view, "label"))
+                    || !Objects.equals(ds.sourceSlot(), view.path("sourceSlot").isNumber() ? view.path("sourceSlot").asInt() : null)) {
+                d.add("drive " + ds.id() + ": agent " + ds.state() + " " + ds.label() + " from " + ds.sourceSlot() + ", inventory " + view);
+            }
+            if (!view.path("reservation").isMissingNode() && !view.path("reservation").isNull()) {
+                d.add("drive " + ds.id() + " still reserved: " + view);
+            }
+        }
+        if (inv.path("slots").size() != status.slots().size() || inv.path("drives").size() != status.drives().size()) {
+            d.add("the agent has " + status.slots().size() + " slots and " + status.drives().size() + " drives, the inventory "
+                    + inv.path("slots").size() + " and " + inv.path("drives").size());
+        }
+        return String.join("; ", d);
+    }
+
+    private static String text(JsonNode node, String field) {
+        var v = node.path(field);
+        return v.isMissingNode() || v.isNull() ? null : v.asText();
     }
 }
