@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drivebus.client.ClientConfig;
 import io.drivebus.client.DrivebusClient;
-import io.drivebus.schemas.device.LibraryStatus;
 import io.drivebus.stack.KafkaBroker;
 import io.drivebus.stack.LocalStack;
 import io.drivebus.stack.Ports;
@@ -108,33 +107,7 @@ class ChaosIT {
         }
         assertEquals(List.of(), load.unanswered(), "every request answered");
         EventHistory.assertInvariants(stack.bootstrap(), load.requestIds(), load.granted());
-        inventoryConverges(stack, "demo", Duration.ofSeconds(60));
-    }
-
-    /**
-     * Invariant 4: the inventory converges to the device status and the reservation events. Once the load has stopped,
-     * its view of the library is the agent's latest status, slot by slot and drive by drive (state, volume, where a
-     * drive's volume came from), at that status' sequence or later, and nothing in it is reserved, as the service's
-     * answers say. Later statuses repeat the same library while nothing moves; one that moved it is waited out.
-     */
-    private static void inventoryConverges(LocalStack stack, String library, Duration within) throws InterruptedException {
-        Inventory inventory = new Inventory(stack, Duration.ofSeconds(10));
-        long deadline = System.nanoTime() + within.toNanos();
-        String differs = "";
-        while (System.nanoTime() < deadline) {
-            LibraryStatus status = EventHistory.read(stack.bootstrap(), io.drivebus.schemas.Topics.DEVICE_STATUS).messages.stream()
-                    .map(m -> m.payload()).filter(p -> p instanceof LibraryStatus st && st.library().equals(library))
-                    .map(LibraryStatus.class::cast).max(java.util.Comparator.comparingLong(LibraryStatus::sequence)).orElseThrow();
-            var inv = inventory.awaitLibrary(library, i -> i.path("statusSequence").asLong() >= status.sequence());
-            differs = Inventory.differences(status, inv);
-            if (differs.isEmpty()) {
-                System.out.println("chaos: the inventory of " + library + " is the agent's status " + status.sequence() + " (" + status.slots().size()
-                        + " slots, " + status.drives().size() + " drives), nothing reserved");
-                return;
-            }
-            Thread.sleep(1_000);
-        }
-        throw new AssertionError("the inventory of " + library + " did not converge within " + within + ": " + differs);
+        Inventory.assertConverges(stack, "demo", Duration.ofSeconds(60));
     }
 
     /** Where an unanswered request was lost: never on the requests topic, answered but missed, or not decided. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 3.7: two reservation-service instances; under a stream of reserve/release cycles the instances are killed
  * with kill -9 in turn and restarted. Afterwards the whole recorded history is checked: every reserve answered
- * exactly once, no drive or volume ever granted twice, tokens per drive strictly increasing.
+ * exactly once, no drive or volume ever granted twice, tokens per drive strictly increasing (and never going back in
+ * what the agent ran); and the inventory must converge to the agent's latest status, nothing reserved.
  */
 class FailoverIT {
     static final int KILLS = Integer.getInteger("drivebus.failover.kills", 4);
@@ -57,5 +58,6 @@ class FailoverIT {
         assertTrue(load.cycles() > 20, "the load went on: " + load.cycles());
         assertEquals(List.of(), load.unanswered(), "every request answered within " + ANSWER);
         EventHistory.assertInvariants(stack.bootstrap(), load.requestIds(), load.granted());
+        Inventory.assertConverges(stack, "demo", Duration.ofSeconds(60));
     }
 }
