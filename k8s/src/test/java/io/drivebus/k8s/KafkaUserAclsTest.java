@@ -31,7 +31,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,6 +50,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -201,6 +205,61 @@ class KafkaUserAclsTest {
         // the drives' state is the agents' to report
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_STATUS, LIBRARY, "forged status"));
         assertRefused(TopicAuthorizationException.class, () -> send(user, Topics.DEVICE_EVENTS, LIBRARY, "forged result"));
+    }
+
+    /**
+     * The service's sweeper for transactions a broker crash left hanging (HangingTransactions), under the service's own
+     * ACLs: it lists the topics its transactions write (the group's offsets among them), describes their producers,
+     * asks the coordinators about those producers' transactions, and ends one with a marker on its partition, which
+     * needs ClusterAction. Another service's user may not write that marker.
+     */
+    @Test
+    void theReservationServiceEndsATransactionLeftHangingAndNoOtherUserCan() throws Exception {
+        String user = "reservation-service";
+        String changelog = "drivebus-reservation-seen-requests-changelog";
+        TopicPartition tp = new TopicPartition(changelog, 0);
+        String transactionalId = "drivebus-reservation-" + UUID.randomUUID() + "-1";
+        Properties pp = props(user);
+        pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        Properties cp = props(user);
+        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "drivebus-reservation-sweeper");
+        try (Admin admin = Admin.create(props(user)); KafkaProducer<String, String> open = producer(pp); KafkaConsumer<String, String> group = consumer(cp)) {
+            admin.createTopics(List.of(new NewTopic(changelog, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // the group's offsets topic exists once a group has committed
+            group.commitSync(Map.of(new TopicPartition(Topics.RESERVATION_REQUESTS, 0), new OffsetAndMetadata(0)));
+            open.initTransactions();
+            open.beginTransaction();
+            open.send(new ProducerRecord<>(changelog, "r1", "seen")).get(30, TimeUnit.SECONDS);
+            open.send(new ProducerRecord<>(Topics.RESERVATION_EVENTS, LIBRARY, "granted")).get(30, TimeUnit.SECONDS);
+
+            var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
+            assertTrue(names.containsAll(List.of(changelog, "__consumer_offsets")), "listed: " + names);
+            for (var p : admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(30, TimeUnit.SECONDS).get("__consumer_offsets").partitions()) {
+                TopicPartition offsets = new TopicPartition("__consumer_offsets", p.partition());
+                admin.describeProducers(List.of(offsets)).partitionResult(offsets).get(30, TimeUnit.SECONDS);
+            }
+            ProducerState hanging = admin.describeProducers(List.of(tp)).partitionResult(tp).get(30, TimeUnit.SECONDS).activeProducers().stream()
+                    .filter(ps -> ps.currentTransactionStartOffset().isPresent()).findFirst().orElseThrow();
+            assertTrue(admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream().anyMatch(l -> l.producerId() == hanging.producerId()));
+            assertEquals(hanging.producerId(), admin.describeTransactions(List.of(transactionalId)).all().get(30, TimeUnit.SECONDS)
+                    .get(transactionalId).producerId());
+            assertTrue(admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures().containsKey("transaction.version"));
+
+            // the marker at the epoch the coordinator's own would have (transaction.version 2: one epoch per transaction)
+            TopicPartition events = new TopicPartition(Topics.RESERVATION_EVENTS, 0);
+            AbortTransactionSpec onEvents = new AbortTransactionSpec(events, hanging.producerId(), (short) (hanging.producerEpoch() + 1),
+                    hanging.coordinatorEpoch().orElse(-1));
+            // the inventory reads the answers, so may see their partition, but not end a transaction on it
+            try (Admin other = Admin.create(props("inventory-service"))) {
+                assertRefused(ClusterAuthorizationException.class, () -> other.abortTransaction(onEvents).all().get(30, TimeUnit.SECONDS));
+            }
+            for (TopicPartition p : List.of(tp, events)) {
+                admin.abortTransaction(new AbortTransactionSpec(p, hanging.producerId(), (short) (hanging.producerEpoch() + 1),
+                        hanging.coordinatorEpoch().orElse(-1))).all().get(30, TimeUnit.SECONDS);
+                assertTrue(admin.describeProducers(List.of(p)).partitionResult(p).get(30, TimeUnit.SECONDS).activeProducers().stream()
+                        .noneMatch(ps -> ps.currentTransactionStartOffset().isPresent()), p + " holds no open transaction");
+            }
+        }
     }
 
     @Test
