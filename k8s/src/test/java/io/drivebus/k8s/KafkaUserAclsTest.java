@@ -246,16 +246,15 @@ class KafkaUserAclsTest {
             assertTrue(admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures().containsKey("transaction.version"));
 
             // the marker at the epoch the coordinator's own would have (transaction.version 2: one epoch per transaction)
+            java.util.function.Function<TopicPartition, AbortTransactionSpec> marker = p -> new AbortTransactionSpec(p, hanging.producerId(),
+                    (short) (hanging.producerEpoch() + 1), hanging.coordinatorEpoch().orElse(-1));
             TopicPartition events = new TopicPartition(Topics.RESERVATION_EVENTS, 0);
-            AbortTransactionSpec onEvents = new AbortTransactionSpec(events, hanging.producerId(), (short) (hanging.producerEpoch() + 1),
-                    hanging.coordinatorEpoch().orElse(-1));
             // the inventory reads the answers, so may see their partition, but not end a transaction on it
             try (Admin other = Admin.create(props("inventory-service"))) {
-                assertRefused(ClusterAuthorizationException.class, () -> other.abortTransaction(onEvents).all().get(30, TimeUnit.SECONDS));
+                assertRefused(ClusterAuthorizationException.class, () -> other.abortTransaction(marker.apply(events)).all().get(30, TimeUnit.SECONDS));
             }
             for (TopicPartition p : List.of(tp, events)) {
-                admin.abortTransaction(new AbortTransactionSpec(p, hanging.producerId(), (short) (hanging.producerEpoch() + 1),
-                        hanging.coordinatorEpoch().orElse(-1))).all().get(30, TimeUnit.SECONDS);
+                admin.abortTransaction(marker.apply(p)).all().get(30, TimeUnit.SECONDS);
                 assertTrue(admin.describeProducers(List.of(p)).partitionResult(p).get(30, TimeUnit.SECONDS).activeProducers().stream()
                         .noneMatch(ps -> ps.currentTransactionStartOffset().isPresent()), p + " holds no open transaction");
             }

@@ -79,7 +79,7 @@ class ChaosIT {
                 // one failure at a time, as in a deployment: the next broker goes down once this one has caught up
                 stack.cluster().awaitInSync(Duration.ofSeconds(120));
                 // the KRaft controller too: while it is down no leader can move, and on its return every broker must
-                // register with it again; the transactions under way must come through that as they do a broker's loss
+                // be heard from again; the transactions under way must come through that as they do a broker's loss
                 Thread.sleep(3_000);
                 KafkaBroker controller = stack.cluster().controller();
                 System.out.println("chaos: cycle " + c + ": kill -9 the controller");
