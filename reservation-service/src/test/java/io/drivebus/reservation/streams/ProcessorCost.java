@@ -34,8 +34,10 @@ import org.apache.kafka.streams.TopologyTestDriver;
  * TopologyTestDriver, with the stores in memory — the driver commits after every record, and a RocksDB flush per
  * record would measure the driver, not the service. Kafka's part (RocksDB, changelog and output sends, commits) is
  * measured against real processes by the bench module; this isolates our code, so a change to it can be judged in
- * seconds. It counts the thread's CPU time, so other work on the machine does not inflate the figure. A benchmark,
- * not a test: {@code bench/processor-cost.sh [libraries drives extra-slots cycles rounds]}.
+ * seconds. It counts the thread's CPU time, so other work on the machine does not inflate the figure; the driver's own
+ * work is in it too (in a JFR recording on 8 December, a third of the samples were outside the processor: the driver's
+ * per-record commit and topic lookup, reading the outputs), the same in every round, so differences are ours. A
+ * benchmark, not a test: {@code bench/processor-cost.sh [libraries drives extra-slots cycles rounds]}.
  */
 public final class ProcessorCost {
 
